@@ -11,7 +11,8 @@ import asyncio
 import inspect
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -29,17 +30,20 @@ class Result:
     target_ns: float | None = None  # our budget for the case, when the issue sets one
 
 
-def _batch_timer(fn: Callable[[], Any]) -> Callable[[int], int]:
+@contextmanager
+def _batch_timer(fn: Callable[[], Any]) -> Iterator[Callable[[int], int]]:
+    """Yield a function that times ``n`` calls of ``fn`` (awaited in one loop if a coroutine)."""
     if inspect.iscoroutinefunction(fn):
-        loop = asyncio.new_event_loop()
 
-        async def batch(n: int) -> int:
+        async def async_batch(n: int) -> int:
             start = time.perf_counter_ns()
             for _ in repeat(None, n):
                 await fn()
             return time.perf_counter_ns() - start
 
-        return lambda n: loop.run_until_complete(batch(n))
+        with asyncio.Runner() as runner:
+            yield lambda n: runner.run(async_batch(n))
+        return
 
     def sync_batch(n: int) -> int:
         start = time.perf_counter_ns()
@@ -47,17 +51,17 @@ def _batch_timer(fn: Callable[[], Any]) -> Callable[[int], int]:
             fn()
         return time.perf_counter_ns() - start
 
-    return sync_batch
+    yield sync_batch
 
 
 def median_ns(fn: Callable[[], Any], *, repeats: int = 7, batch_seconds: float = 0.05) -> float:
     """Median time of one call, over ``repeats`` batches each lasting about ``batch_seconds``."""
-    timer = _batch_timer(fn)
-    n = 1
-    while (elapsed := timer(n)) < batch_seconds * 1e9 / 10:
-        n *= 10
-    n = max(1, int(n * batch_seconds * 1e9 / max(elapsed, 1)))
-    return statistics.median(timer(n) / n for _ in range(repeats))
+    with _batch_timer(fn) as timer:
+        n = 1
+        while (elapsed := timer(n)) < batch_seconds * 1e9 / 10:
+            n *= 10
+        n = max(1, int(n * batch_seconds * 1e9 / max(elapsed, 1)))
+        return statistics.median(timer(n) / n for _ in range(repeats))
 
 
 class Bench:
