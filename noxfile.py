@@ -144,11 +144,10 @@ def typecheck(session: nox.Session) -> None:
     for name in PACKAGES:
         # Optional typing tests: tests/typecheck/*.py, checked by mypy and never executed.
         typing_tests = package_dir(name) / "tests" / "typecheck"
-        paths = [package_dir(name) / "src", typing_tests]
-        targets = ["-p", f"stunir.{name}"]
+        env = {"MYPYPATH": f"{package_dir(name) / 'src'}:{typing_tests}"}
+        session.run("mypy", "-p", f"stunir.{name}", env=env)
         if typing_tests.is_dir():
-            targets.append(str(typing_tests))
-        session.run("mypy", *targets, env={"MYPYPATH": ":".join(map(str, paths))})
+            session.run("mypy", str(typing_tests), env=env)
 
 
 @nox.session(python=DEFAULT_PYTHON)
