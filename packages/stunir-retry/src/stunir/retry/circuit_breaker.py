@@ -1,0 +1,380 @@
+"""The circuit breaker: stop calling a dependency that keeps failing, probe it, resume.
+
+CLOSED -> OPEN after ``failure_threshold`` consecutive failures, or when the failure rate or
+slow-call rate over a sliding window reaches its threshold (with at least ``minimum_calls``
+calls in the window). OPEN -> HALF_OPEN once ``recovery_timeout`` seconds have passed; then at
+most ``half_open_max_calls`` trial calls run at once, ``success_threshold`` successful trials
+close the circuit and one failed trial opens it again.
+
+The breaker's lock guards its bookkeeping only; the protected calls run in parallel.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
+from types import TracebackType
+from typing import Any, ParamSpec, TypeVar, cast
+
+from stunir.retry._control_flow import CONTROL_FLOW
+from stunir.retry._counter import Counter
+from stunir.retry._validation import at_least, callable_or_none, exception_types, fraction, positive
+from stunir.retry.breaker_state import (
+    BreakerSettings,
+    BreakerStats,
+    BreakerStorage,
+    CircuitState,
+    Rejected,
+    StateChange,
+    StateStore,
+)
+from stunir.retry.errors import CircuitOpenError, InvalidArgumentError
+from stunir.retry.local_store import LocalStore
+from stunir.retry.windows import CountWindow, Tally, TimeWindow
+
+logger = logging.getLogger("stunir.retry")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Listener = Callable[[StateChange], object]
+
+
+class CircuitBreaker:
+    """A circuit breaker: decorator (sync and async), context manager and ``call()``.
+
+    Thread-safe; one breaker may guard many functions. ``stats()`` returns this process's
+    totals. With ``storage=RedisBreakerStorage(...)`` every process sharing the name shares
+    the state. Control-flow exceptions are neither successes nor failures and release any
+    trial permit they held.
+    """
+
+    def __init__(
+        self,
+        failure_threshold: int | None = 5,
+        recovery_timeout: float = 30.0,
+        *,
+        name: str | None = None,
+        half_open_max_calls: int = 1,
+        success_threshold: int = 1,
+        failure_rate_threshold: float | None = None,
+        slow_call_duration: float | None = None,
+        slow_call_rate_threshold: float | None = None,
+        window: CountWindow | TimeWindow | None = None,
+        minimum_calls: int = 10,
+        failure_exceptions: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+        excluded_exceptions: type[BaseException] | tuple[type[BaseException], ...] = (),
+        failure_if_result: Callable[[Any], bool] | None = None,
+        listeners: Iterable[Listener] = (),
+        storage: BreakerStorage | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if failure_threshold is not None:
+            at_least("failure_threshold", failure_threshold, 1)
+        self.settings = BreakerSettings(
+            failure_threshold=failure_threshold,
+            recovery_timeout=positive("recovery_timeout", recovery_timeout),
+            half_open_max_calls=at_least("half_open_max_calls", half_open_max_calls, 1),
+            success_threshold=at_least("success_threshold", success_threshold, 1),
+        )
+        self.name = name or f"breaker-{id(self):x}"
+        self.failure_rate_threshold = (
+            None
+            if failure_rate_threshold is None
+            else fraction("failure_rate_threshold", failure_rate_threshold)
+        )
+        self.slow_call_duration = (
+            None
+            if slow_call_duration is None
+            else positive("slow_call_duration", slow_call_duration)
+        )
+        self.slow_call_rate_threshold = (
+            None
+            if slow_call_rate_threshold is None
+            else fraction("slow_call_rate_threshold", slow_call_rate_threshold)
+        )
+        if (self.slow_call_duration is None) != (self.slow_call_rate_threshold is None):
+            raise InvalidArgumentError(
+                "slow_call_duration and slow_call_rate_threshold go together: got "
+                f"{slow_call_duration!r} and {slow_call_rate_threshold!r}"
+            )
+        uses_window = self.failure_rate_threshold is not None or self.slow_call_duration is not None
+        if failure_threshold is None and not uses_window:
+            raise InvalidArgumentError(
+                "nothing would ever open this circuit: set failure_threshold, "
+                "failure_rate_threshold or slow_call_rate_threshold"
+            )
+        if window is not None and not isinstance(window, (CountWindow, TimeWindow)):
+            raise InvalidArgumentError(
+                f"window must be a CountWindow or TimeWindow, got {window!r}"
+            )
+        self.window = window or CountWindow()
+        self.minimum_calls = at_least("minimum_calls", minimum_calls, 1)
+        self._tally: Tally | None = self.window.tally() if uses_window else None
+        self._tally_lock = threading.Lock()
+        self.failure_exceptions = exception_types("failure_exceptions", failure_exceptions)
+        self.excluded_exceptions = exception_types("excluded_exceptions", excluded_exceptions)
+        # Exits that are neither success nor failure: they only give back a trial permit.
+        self._released = (*CONTROL_FLOW, *self.excluded_exceptions)
+        self.failure_if_result = callable_or_none("failure_if_result", failure_if_result)
+        self._listeners: list[Listener] = []
+        for listener in listeners:
+            self.add_listener(listener)
+        if not callable(clock):
+            raise InvalidArgumentError(f"clock must be callable, got {clock!r}")
+        self.clock = clock
+        self._local = LocalStore(self.name, self.settings, clock)
+        self._store: StateStore = (
+            self._local if storage is None else storage.bind(self.name, self.settings, self._local)
+        )
+        self._timed = self.slow_call_duration is not None or isinstance(self.window, TimeWindow)
+        self._calls = Counter()
+        self._successes = Counter()
+        self._failures = Counter()
+        self._ignored = Counter()
+        self._rejections = Counter()
+        self._slow = Counter()
+        self._opened = Counter()
+        self._entered: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
+            f"stunir.retry.breaker.{self.name}", default=()
+        )
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> CircuitState:
+        return self._store.snapshot()[0]
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds until an OPEN circuit admits a trial call (0 when not OPEN)."""
+        return self._store.snapshot()[1]
+
+    def open(self) -> None:
+        """Open the circuit now; it recovers after ``recovery_timeout`` as usual."""
+        self._notify(self._store.force(CircuitState.OPEN, hold=False))
+
+    def close(self) -> None:
+        """Close the circuit now and forget counted failures; ends a ``force_state``."""
+        self._notify(self._store.force(CircuitState.CLOSED, hold=False))
+
+    def force_state(self, state: CircuitState | None) -> None:
+        """Hold the circuit in ``state`` until ``close()`` or ``force_state(None)``.
+
+        A forced OPEN circuit never recovers by itself; a forced CLOSED one never trips.
+        """
+        if state is None:
+            self.close()
+            return
+        if not isinstance(state, CircuitState):
+            raise InvalidArgumentError(f"state must be a CircuitState or None, got {state!r}")
+        self._notify(self._store.force(state, hold=True))
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(change)`` on every state change this process makes or observes."""
+        if not callable(listener):
+            raise InvalidArgumentError(f"listener must be callable, got {listener!r}")
+        self._listeners.append(listener)
+
+    def stats(self) -> BreakerStats:
+        return BreakerStats(
+            name=self.name,
+            state=self.state,
+            calls=self._calls.value,
+            successes=self._successes.value,
+            failures=self._failures.value,
+            ignored=self._ignored.value,
+            rejections=self._rejections.value,
+            slow_calls=self._slow.value,
+            times_opened=self._opened.value,
+        )
+
+    def _notify(self, change: StateChange | None) -> None:
+        if change is None:
+            return
+        if change.new is CircuitState.OPEN:
+            self._opened.bump()
+        elif change.new is CircuitState.CLOSED and self._tally is not None:
+            with self._tally_lock:
+                self._tally.reset()
+        level = logging.WARNING if change.new is CircuitState.OPEN else logging.INFO
+        logger.log(
+            level,
+            "circuit %r: %s -> %s (%s)",
+            self.name,
+            change.old.value,
+            change.new.value,
+            change.reason,
+        )
+        for listener in self._listeners:
+            try:
+                listener(change)
+            except Exception:  # noqa: PERF203  # one broken listener must not starve the others
+                logger.exception("circuit %r: state-change listener %r failed", self.name, listener)
+
+    # -- one call's bookkeeping ----------------------------------------------------------------
+
+    def _acquire(self) -> int:
+        try:
+            permit, change = self._store.acquire()
+        except Rejected as rejected:
+            self._rejections.bump()
+            raise CircuitOpenError(
+                self.name, retry_after=rejected.retry_after, state=rejected.state.value
+            ) from None
+        if change is not None:
+            self._notify(change)
+        self._calls.bump()
+        return permit
+
+    def _start(self) -> float:
+        return self.clock() if self._timed else 0.0
+
+    def _release(self, permit: int) -> None:
+        self._ignored.bump()
+        self._store.release(permit)
+
+    def _window(self, permit: int, failed: bool, started: float) -> bool:
+        """Record a CLOSED call in the window; True when a rate reached its threshold."""
+        slow = False
+        if self._timed:
+            now = self.clock()
+            duration_limit = self.slow_call_duration
+            slow = duration_limit is not None and now - started >= duration_limit
+            if slow:
+                self._slow.bump()
+        else:
+            now = 0.0
+        if self._tally is None or permit:
+            return False
+        with self._tally_lock:
+            calls, failures, slow_calls = self._tally.record(now, failed, slow)
+        if calls < self.minimum_calls:
+            return False
+        rate = self.failure_rate_threshold
+        slow_rate = self.slow_call_rate_threshold
+        return (rate is not None and failures / calls >= rate) or (
+            slow_rate is not None and slow_calls / calls >= slow_rate
+        )
+
+    def _on_result(self, permit: int, result: Any, started: float) -> None:
+        if self.failure_if_result is not None and self.failure_if_result(result):
+            self._on_failure(permit, started)
+        else:
+            self._on_success(permit, started)
+
+    def _on_success(self, permit: int, started: float) -> None:
+        self._successes.bump()
+        if (self._timed or self._tally is not None) and self._window(permit, False, started):
+            self._notify(self._store.trip("failure or slow-call rate over the threshold"))
+            return
+        self._notify(self._store.success(permit))
+
+    def _on_failure(self, permit: int, started: float) -> None:
+        self._failures.bump()
+        trip = self._window(permit, True, started)
+        self._notify(self._store.failure(permit, trip))
+
+    def _on_exception(self, permit: int, exc: BaseException, started: float) -> None:
+        if isinstance(exc, self._released):
+            self._release(permit)
+        elif isinstance(exc, self.failure_exceptions):
+            self._on_failure(permit, started)
+        else:
+            self._on_success(permit, started)
+
+    # -- the ways to use it --------------------------------------------------------------------
+
+    def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run ``fn(*args, **kwargs)`` through the breaker; a coroutine function gives an
+        awaitable that goes through the breaker when awaited."""
+        if inspect.iscoroutinefunction(fn):
+            return cast("R", self._call_async(fn, args, kwargs))
+        permit = self._acquire()
+        started = self._start()
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            self._on_exception(permit, exc, started)
+            raise
+        self._on_result(permit, result, started)
+        return result
+
+    async def _call_async(self, fn: Callable[..., Awaitable[Any]], args: Any, kwargs: Any) -> Any:
+        permit = self._acquire()
+        started = self._start()
+        try:
+            result = await fn(*args, **kwargs)
+        except BaseException as exc:
+            self._on_exception(permit, exc, started)
+            raise
+        self._on_result(permit, result, started)
+        return result
+
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        if not callable(fn):
+            raise InvalidArgumentError(f"a circuit breaker decorates callables, got {fn!r}")
+        if inspect.iscoroutinefunction(fn):
+            call_async = self._call_async
+
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                return await call_async(fn, args, kwargs)
+
+            wrapper: Callable[..., Any] = async_wrapper
+        else:
+            acquire, start = self._acquire, self._start
+            on_result, on_exception = self._on_result, self._on_exception
+
+            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+                permit = acquire()
+                started = start()
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:
+                    on_exception(permit, exc, started)
+                    raise
+                on_result(permit, result, started)
+                return result
+
+            wrapper = sync_wrapper
+        wrapper = functools.wraps(fn)(wrapper)
+        wrapper.circuit_breaker = self  # type: ignore[attr-defined]
+        return cast("Callable[P, R]", wrapper)
+
+    def __enter__(self) -> CircuitBreaker:
+        permit = self._acquire()
+        self._entered.set((*self._entered.get(), (permit, self._start())))
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        *outer, (permit, started) = self._entered.get()
+        self._entered.set(tuple(outer))
+        if exc is None:
+            self._on_result(permit, None, started)
+        else:
+            self._on_exception(permit, exc, started)
+
+    async def __aenter__(self) -> CircuitBreaker:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, traceback)
+
+    def __repr__(self) -> str:
+        return f"<CircuitBreaker {self.name!r} {self.state.value}>"
