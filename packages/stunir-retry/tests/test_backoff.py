@@ -74,9 +74,7 @@ def test_the_random_source_makes_sequences_reproducible() -> None:
 
 @pytest.mark.parametrize("jitter", [Jitter.FULL, Jitter.EQUAL])
 def test_jitter_is_applied_after_the_cap_so_capped_clients_spread(jitter: Jitter) -> None:
-    backoff = ExponentialBackoff(
-        base=1, max_delay=8, jitter=jitter, rng=random.Random(1).random
-    )
+    backoff = ExponentialBackoff(base=1, max_delay=8, jitter=jitter, rng=random.Random(1).random)
     at_cap = [backoff.delay(50) for _ in range(200)]
     assert max(at_cap) <= 8
     assert len(set(at_cap)) > 150
@@ -132,15 +130,17 @@ def test_decorrelated_jitter_extremes_of_the_random_source() -> None:
 
 
 def test_v2_median_of_the_first_delay_is_near_the_setting() -> None:
-    backoff = DecorrelatedJitterV2Backoff(median_first_delay=1.0, max_delay=100,
-                                          rng=random.Random(5).random)
+    backoff = DecorrelatedJitterV2Backoff(
+        median_first_delay=1.0, max_delay=100, rng=random.Random(5).random
+    )
     firsts = sorted(next(backoff.delays()) for _ in range(2001))
     assert 0.7 < firsts[1000] < 1.3
 
 
 def test_v2_grows_and_spreads_at_the_cap() -> None:
-    backoff = DecorrelatedJitterV2Backoff(median_first_delay=0.1, max_delay=4,
-                                          rng=random.Random(9).random)
+    backoff = DecorrelatedJitterV2Backoff(
+        median_first_delay=0.1, max_delay=4, rng=random.Random(9).random
+    )
     delays = first(backoff, 200)
     assert delays[5] > delays[0]
     at_cap = delays[50:]

@@ -158,8 +158,13 @@ def test_state_reports_elapsed_time_and_attempt_durations(clock) -> None:
         clock.advance(0.5)
         raise ConnectionError
 
-    fn = retry(max_attempts=2, backoff=ConstantBackoff(1), sleep=clock.sleep, clock=clock,
-               on_give_up=states.append)(slow_failure)
+    fn = retry(
+        max_attempts=2,
+        backoff=ConstantBackoff(1),
+        sleep=clock.sleep,
+        clock=clock,
+        on_give_up=states.append,
+    )(slow_failure)
     with pytest.raises(ConnectionError):
         fn()
     (state,) = states
@@ -181,8 +186,9 @@ def test_a_retry_after_hook_overrides_the_backoff(clock) -> None:
     )(Flaky(2, Busy()))
     assert fn() == "ok"
     assert clock.sleeps == [7.5, 7.5]
-    other = retry(backoff=ConstantBackoff(1), retry_after=lambda s: None, sleep=clock.sleep,
-                  clock=clock)(Flaky(1))
+    other = retry(
+        backoff=ConstantBackoff(1), retry_after=lambda s: None, sleep=clock.sleep, clock=clock
+    )(Flaky(1))
     other()
     assert clock.sleeps[-1] == 1
 
@@ -218,8 +224,12 @@ def test_no_attempt_starts_that_cannot_finish_before_the_deadline(
         ends.append(clock.now - 1000.0)
         raise ConnectionError
 
-    fn = retry(timeout=timeout, backoff=ExponentialBackoff(base=base, max_delay=30, jitter="full"),
-               sleep=clock.sleep, clock=clock)(attempt)
+    fn = retry(
+        timeout=timeout,
+        backoff=ExponentialBackoff(base=base, max_delay=30, jitter="full"),
+        sleep=clock.sleep,
+        clock=clock,
+    )(attempt)
     with pytest.raises(ConnectionError):
         fn()
     # The first attempt always runs; no retry may end past the deadline.
@@ -228,8 +238,12 @@ def test_no_attempt_starts_that_cannot_finish_before_the_deadline(
 
 def test_stop_conditions_compose(clock) -> None:
     flaky = Flaky(100)
-    fn = retry(stop=MaxAttempts(4) | Timeout(100), backoff=ConstantBackoff(1),
-               sleep=clock.sleep, clock=clock)(flaky)
+    fn = retry(
+        stop=MaxAttempts(4) | Timeout(100),
+        backoff=ConstantBackoff(1),
+        sleep=clock.sleep,
+        clock=clock,
+    )(flaky)
     with pytest.raises(ConnectionError):
         fn()
     assert flaky.calls == 4
@@ -309,8 +323,9 @@ def test_arguments_are_passed_through_on_every_attempt() -> None:
 
 
 def test_stats_count_calls_retries_give_ups_and_sleep(clock) -> None:
-    policy = RetryPolicy(max_attempts=2, backoff=ConstantBackoff(0.5), sleep=clock.sleep,
-                         clock=clock)
+    policy = RetryPolicy(
+        max_attempts=2, backoff=ConstantBackoff(0.5), sleep=clock.sleep, clock=clock
+    )
     ok = policy(Flaky(1))
     bad = policy(Flaky(10))
     ok()
@@ -378,9 +393,8 @@ def test_concurrent_callers_keep_their_own_attempt_counts() -> None:
 
 
 def test_giving_up_is_logged_at_debug(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="stunir.retry"):
-        with pytest.raises(ConnectionError):
-            retry(max_attempts=2, backoff=None, name="fetch")(Flaky(5))()
+    with caplog.at_level(logging.DEBUG, logger="stunir.retry"), pytest.raises(ConnectionError):
+        retry(max_attempts=2, backoff=None, name="fetch")(Flaky(5))()
     assert "fetch: giving up after 2 attempt(s)" in caplog.text
 
 

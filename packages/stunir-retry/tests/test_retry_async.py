@@ -100,18 +100,21 @@ def test_cancellation_during_an_attempt_is_never_retried() -> None:
 
 def test_cancellation_during_the_backoff_sleep_stops_the_retries() -> None:
     calls = 0
-    states: list[RetryState] = []
 
     async def main() -> None:
-        @retry(backoff=ConstantBackoff(3600), max_attempts=5, before_sleep=states.append)
+        sleeping = asyncio.Event()
+
+        def before_sleep(state: RetryState) -> None:
+            sleeping.set()
+
+        @retry(backoff=ConstantBackoff(3600), max_attempts=5, before_sleep=before_sleep)
         async def fail() -> None:
             nonlocal calls
             calls += 1
             raise ConnectionError
 
         task = asyncio.create_task(fail())
-        while not states:
-            await asyncio.sleep(0)
+        await sleeping.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -144,8 +147,9 @@ def test_async_methods_keep_their_instance() -> None:
 
 
 def test_async_deadline_is_never_overrun(clock) -> None:
-    fn = retry(max_attempts=None, timeout=5, backoff=ConstantBackoff(2), sleep=clock.asleep,
-               clock=clock)(wrap(AsyncFlaky(100)))
+    fn = retry(
+        max_attempts=None, timeout=5, backoff=ConstantBackoff(2), sleep=clock.asleep, clock=clock
+    )(wrap(AsyncFlaky(100)))
     with pytest.raises(ConnectionError):
         asyncio.run(fn())
     assert clock.sleeps == [2, 2]

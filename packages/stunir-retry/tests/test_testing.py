@@ -79,6 +79,8 @@ def test_test_mode_applies_to_other_threads(no_sleep, clock) -> None:
 
 
 def test_bad_cap_is_refused() -> None:
-    with pytest.raises(InvalidArgumentError, match="max_attempts must be >= 1, got 0"):
-        with retry_testing(max_attempts=0):
-            pass
+    with (
+        pytest.raises(InvalidArgumentError, match="max_attempts must be >= 1, got 0"),
+        retry_testing(max_attempts=0),
+    ):
+        pass
