@@ -11,8 +11,8 @@ from stunir.retry import (
     CircuitBreaker,
     CircuitState,
     ExponentialBackoff,
-    RetryPolicy,
     Retrying,
+    RetryPolicy,
     RetryStats,
     retry,
 )
