@@ -60,8 +60,9 @@ class Rejected(Exception):
 class StateStore(Protocol):
     """Where one breaker's state machine lives: this process (``LocalStore``) or Redis.
 
-    A permit is 0 for a call admitted while CLOSED, else the number of the HALF_OPEN period
-    of a trial call. Methods that may change the state return the change they made, or None.
+    A permit above 0 is a trial call's, the number of its HALF_OPEN period; 0 or below is a
+    call admitted while CLOSED (a store may use negative permits for its own bookkeeping).
+    Methods that may change the state return the change they made, or None.
     """
 
     def acquire(self) -> tuple[int, StateChange | None]: ...

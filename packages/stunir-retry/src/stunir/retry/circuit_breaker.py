@@ -250,7 +250,7 @@ class CircuitBreaker:
                 self._slow.bump()
         else:
             now = 0.0
-        if self._tally is None or permit:
+        if self._tally is None or permit > 0:
             return False
         with self._tally_lock:
             calls, failures, slow_calls = self._tally.record(now, failed, slow)
@@ -320,16 +320,23 @@ class CircuitBreaker:
         """Decorate a function or coroutine function; its signature is kept."""
         if not callable(fn):
             raise InvalidArgumentError(f"a circuit breaker decorates callables, got {fn!r}")
+        acquire, start = self._acquire, self._start
+        on_result, on_exception = self._on_result, self._on_exception
         if inspect.iscoroutinefunction(fn):
-            call_async = self._call_async
 
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                return await call_async(fn, args, kwargs)
+                permit = acquire()
+                started = start()
+                try:
+                    result = await fn(*args, **kwargs)
+                except BaseException as exc:
+                    on_exception(permit, exc, started)
+                    raise
+                on_result(permit, result, started)
+                return result
 
             wrapper: Callable[..., Any] = async_wrapper
         else:
-            acquire, start = self._acquire, self._start
-            on_result, on_exception = self._on_result, self._on_exception
 
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
                 permit = acquire()

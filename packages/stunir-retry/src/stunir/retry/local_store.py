@@ -67,7 +67,7 @@ class LocalStore:
             return self.period, change
 
     def success(self, permit: int) -> StateChange | None:
-        if not permit:
+        if permit <= 0:
             if self.failures:
                 with self.lock:
                     self.failures = 0
@@ -84,7 +84,7 @@ class LocalStore:
     def failure(self, permit: int, trip: bool) -> StateChange | None:
         """A failed call; ``trip`` says the failure-rate windows want the circuit open."""
         with self.lock:
-            if permit:
+            if permit > 0:
                 if permit != self.period or self.state is not HALF_OPEN:
                     return None
                 self.trials -= 1
@@ -108,7 +108,7 @@ class LocalStore:
 
     def release(self, permit: int) -> None:
         """A call ended without a verdict (cancelled, or an excluded exception)."""
-        if permit:
+        if permit > 0:
             with self.lock:
                 if permit == self.period and self.trials > 0:
                     self.trials -= 1

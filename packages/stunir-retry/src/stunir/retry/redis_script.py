@@ -4,7 +4,7 @@ atomic, and time is the Redis server's clock (milliseconds), the same for every 
 KEYS[1]: the breaker's hash. ARGV: operation, permit, failure threshold (0: none), recovery
 timeout (ms), trial-call limit, successes needed to close, an operand (trip flag, reason or
 forced state), hold flag. Returns {status, permit, old state, new state, retry-after ms
-(-1: forced open), reason}.
+(-1: forced open), reason, consecutive failures}.
 """
 
 BREAKER_SCRIPT = """
@@ -106,5 +106,5 @@ if dirty then
              'trial_successes', trial_successes, 'trials', trials, 'period', period,
              'forced', forced_flag, 'half_open_at', half_open_at)
 end
-return {status, out_permit, old, state, retry_after, reason}
+return {status, out_permit, old, state, retry_after, reason, failures}
 """

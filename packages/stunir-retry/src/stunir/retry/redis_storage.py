@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("stunir.retry")
 
 
+# The permit of a call admitted while CLOSED with no failure counted: its success needs no
+# round trip to Redis (one round trip per successful call instead of two).
+_CLEAN = -1
+
+
 class _Unavailable(Exception):
     """Redis did not answer; the caller falls back to the local store."""
 
@@ -165,15 +170,21 @@ class _RedisStore:
         status = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
         if status == "rejected":
             raise Rejected(_state(reply[3]), self._retry_after(reply[4]))
-        return int(reply[1]), self._change(reply)
+        permit = int(reply[1])
+        if permit == 0 and int(reply[6]) == 0:
+            permit = _CLEAN
+        return permit, self._change(reply)
 
     def success(self, permit: int) -> StateChange | None:
+        if permit == _CLEAN:
+            return None  # no failure to forget: spare the round trip
         try:
             return self._change(self._run("success", permit))
         except _Unavailable:
             return self._local.success(permit)
 
     def failure(self, permit: int, trip: bool) -> StateChange | None:
+        permit = max(permit, 0)
         try:
             return self._change(self._run("failure", permit, "1" if trip else "0"))
         except _Unavailable:
@@ -186,6 +197,8 @@ class _RedisStore:
             return self._local.trip(reason)
 
     def release(self, permit: int) -> None:
+        if permit <= 0:
+            return
         try:
             self._run("release", permit)
         except _Unavailable:

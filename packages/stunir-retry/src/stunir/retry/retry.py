@@ -230,9 +230,10 @@ class RetryPolicy:
     def _sleep_seconds(self, state: RetryState) -> float:
         """Account for the coming sleep; returns the seconds to actually sleep (0 in test mode)."""
         delay = state.next_delay
-        state.slept += delay
-        with self._slept_lock:
-            self._slept += delay
+        if delay:
+            state.slept += delay
+            with self._slept_lock:
+                self._slept += delay
         overrides = testing.ACTIVE[0]
         if overrides is not None and not overrides.sleep:
             return 0.0
