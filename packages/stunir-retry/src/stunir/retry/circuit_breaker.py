@@ -16,7 +16,7 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, ParamSpec, TypeVar, cast
@@ -133,6 +133,13 @@ class CircuitBreaker:
             self._local if storage is None else storage.bind(self.name, self.settings, self._local)
         )
         self._timed = self.slow_call_duration is not None or isinstance(self.window, TimeWindow)
+        # Nothing but the consecutive-failure count to keep: the decorator may take a shortcut.
+        self._plain = (
+            self._store is self._local
+            and not self._timed
+            and self._tally is None
+            and self.failure_if_result is None
+        )
         self._calls = Counter()
         self._successes = Counter()
         self._failures = Counter()
@@ -140,6 +147,7 @@ class CircuitBreaker:
         self._rejections = Counter()
         self._slow = Counter()
         self._opened = Counter()
+        self._last_kind: tuple[object, bool] = (None, False)  # call()'s last function
         self._entered: ContextVar[tuple[tuple[int, float], ...]] = ContextVar(
             f"stunir.retry.breaker.{self.name}", default=()
         )
@@ -293,8 +301,15 @@ class CircuitBreaker:
     def call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run ``fn(*args, **kwargs)`` through the breaker; a coroutine function gives an
         awaitable that goes through the breaker when awaited."""
-        if inspect.iscoroutinefunction(fn):
-            return cast("R", self._call_async(fn, args, kwargs))
+        last_fn, is_coroutine = self._last_kind
+        if last_fn is not fn:  # asking inspect costs more than the call: remember the answer
+            is_coroutine = inspect.iscoroutinefunction(fn)
+            self._last_kind = (fn, is_coroutine)
+        if is_coroutine:
+            return self._guard(fn)(*args, **kwargs)
+        return cast("R", self._call_sync(fn, args, kwargs))
+
+    def _call_sync(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         permit = self._acquire()
         started = self._start()
         try:
@@ -305,21 +320,8 @@ class CircuitBreaker:
         self._on_result(permit, result, started)
         return result
 
-    async def _call_async(self, fn: Callable[..., Awaitable[Any]], args: Any, kwargs: Any) -> Any:
-        permit = self._acquire()
-        started = self._start()
-        try:
-            result = await fn(*args, **kwargs)
-        except BaseException as exc:
-            self._on_exception(permit, exc, started)
-            raise
-        self._on_result(permit, result, started)
-        return result
-
-    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        """Decorate a function or coroutine function; its signature is kept."""
-        if not callable(fn):
-            raise InvalidArgumentError(f"a circuit breaker decorates callables, got {fn!r}")
+    def _guard(self, fn: Callable[P, R]) -> Callable[P, R]:
+        """The bare wrapper: a few local names, one permit per call, no lock when CLOSED."""
         acquire, start = self._acquire, self._start
         on_result, on_exception = self._on_result, self._on_exception
         if inspect.iscoroutinefunction(fn):
@@ -335,21 +337,41 @@ class CircuitBreaker:
                 on_result(permit, result, started)
                 return result
 
-            wrapper: Callable[..., Any] = async_wrapper
-        else:
+            return cast("Callable[P, R]", async_wrapper)
+
+        call_sync = self._call_sync
+        if not self._plain:
 
             def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                permit = acquire()
-                started = start()
-                try:
-                    result = fn(*args, **kwargs)
-                except BaseException as exc:
-                    on_exception(permit, exc, started)
-                    raise
-                on_result(permit, result, started)
-                return result
+                return call_sync(fn, args, kwargs)
 
-            wrapper = sync_wrapper
+            return cast("Callable[P, R]", sync_wrapper)
+        local, closed = self._local, CircuitState.CLOSED
+        bump_calls, bump_successes = self._calls.bump, self._successes.bump
+
+        def closed_fast_path(*args: Any, **kwargs: Any) -> Any:
+            # A local breaker without windows or result predicate, while CLOSED: the same
+            # bookkeeping as _call_sync with every step that cannot apply left out.
+            if local.state is not closed:
+                return call_sync(fn, args, kwargs)
+            bump_calls()
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                on_exception(0, exc, 0.0)
+                raise
+            bump_successes()
+            if local.failures:
+                self._notify(local.success(0))
+            return result
+
+        return cast("Callable[P, R]", closed_fast_path)
+
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        """Decorate a function or coroutine function; its signature is kept."""
+        if not callable(fn):
+            raise InvalidArgumentError(f"a circuit breaker decorates callables, got {fn!r}")
+        wrapper: Callable[..., Any] = self._guard(fn)
         wrapper = functools.wraps(fn)(wrapper)
         wrapper.circuit_breaker = self  # type: ignore[attr-defined]
         return cast("Callable[P, R]", wrapper)

@@ -143,6 +143,9 @@ class RetryPolicy:
             raise InvalidArgumentError(f"clock must be callable, got {clock!r}")
         self.clock = clock
         self.sleep = callable_or_none("sleep", sleep)
+        if name is not None and not isinstance(name, str):
+            raise InvalidArgumentError(f"name must be a str or None, got {name!r}")
+        self._label = name
         self.name = name or "retry"
         self._calls = Counter()
         self._retries = Counter()
@@ -165,8 +168,8 @@ class RetryPolicy:
 
     # -- the decision, shared by the decorators and the iterator forms ------------------------
 
-    def _begin(self, started: float) -> RetryState:
-        return RetryState(self.name, self.clock, started)
+    def _begin(self, started: float, label: str) -> RetryState:
+        return RetryState(label, self.clock, started)
 
     def _record(self, state: RetryState, exc: BaseException | None, result: Any) -> None:
         now = self.clock()
@@ -205,15 +208,27 @@ class RetryPolicy:
         return None
 
     def _failed(
-        self, state: RetryState | None, started: float, exc: BaseException | None, result: Any
+        self,
+        state: RetryState | None,
+        started: float,
+        exc: BaseException | None,
+        result: Any,
+        label: str,
     ) -> RetryState:
         """Record a failed attempt; return the state to retry with, or raise to give up."""
         if state is None:
-            state = self._begin(started)
+            state = self._begin(started, label)
         self._record(state, exc, result)
         reason = self._why_stop(state, exc)
         if reason is not None:
             self._give_up(state, exc, reason)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s: %s; retrying in %.3f s",
+                label,
+                state.last.describe(),
+                state.next_delay,
+            )
         if self.before_sleep is not None:
             self.before_sleep(state)
         return state
@@ -222,12 +237,12 @@ class RetryPolicy:
         self._give_ups.bump()
         if self.on_give_up is not None:
             self.on_give_up(state)
-        logger.debug("%s: giving up after %d attempt(s): %s", self.name, state.attempt, reason)
+        logger.debug("%s: giving up after %d attempt(s): %s", state.name, state.attempt, reason)
         if exc is not None and self.reraise:
             raise exc
         raise RetriesExhaustedError(state.outcomes, reason) from exc
 
-    def _sleep_seconds(self, state: RetryState) -> float:
+    def _pause(self, state: RetryState) -> float:
         """Account for the coming sleep; returns the seconds to actually sleep (0 in test mode)."""
         delay = state.next_delay
         if delay:
@@ -255,117 +270,100 @@ class RetryPolicy:
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         if not callable(fn):
             raise InvalidArgumentError(f"retry can only decorate a callable, got {fn!r}")
+        label = self._label or getattr(fn, "__qualname__", None) or repr(fn)
         if inspect.iscoroutinefunction(fn):
-            wrapper: Callable[..., Any] = self._wrap_async(fn)
+            wrapper: Callable[..., Any] = self._wrap_async(fn, label)
         else:
-            wrapper = self._wrap_sync(fn)
+            wrapper = self._wrap_sync(fn, label)
         wrapper = functools.wraps(fn)(wrapper)
         wrapper.retry_policy = self  # type: ignore[attr-defined]
         return cast("Callable[P, R]", wrapper)
 
-    def _wrap_sync(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        clock, bump = self.clock, self._calls.bump
-        checks_results = self.condition.checks_results
-        retry_on_result = self.condition.retry_on_result
-        sleep = self.sleep or time.sleep
-        simple = not checks_results and self.budget is None
+    def _judge_result(
+        self, state: RetryState | None, started: float, result: Any, label: str
+    ) -> RetryState | None:
+        """None when a returned value ends the call; else the state to retry with (or raises)."""
+        if self.condition.retry_on_result(result):
+            return self._failed(state, started, None, result, label)
+        self._succeeded()
+        return None
 
-        def run(args: Any, kwargs: Any, state: RetryState) -> Any:
+    def _wrap_sync(self, fn: Callable[..., Any], label: str) -> Callable[..., Any]:
+        clock, bump, failed = self.clock, self._calls.bump, self._failed
+        pause, begin = self._pause, self._next_attempt
+        checks = self.condition.checks_results or self.budget is not None
+        judge = self._judge_result if checks else None
+        sleep = self.sleep or time.sleep
+
+        def attempts(args: Any, kwargs: Any, started: float, state: RetryState | None) -> Any:
             while True:
-                actual = self._sleep_seconds(state)
-                if actual > 0:
-                    sleep(actual)
-                self._next_attempt(state)
+                if state is not None:
+                    if (seconds := pause(state)) > 0:
+                        sleep(seconds)
+                    begin(state)
                 try:
                     result = fn(*args, **kwargs)
                 except CONTROL_FLOW:
                     raise
                 except BaseException as exc:  # judged by the policy
-                    state = self._failed(state, 0.0, exc, None)
+                    state = failed(state, started, exc, None, label)
                     continue
-                if checks_results and retry_on_result(result):
-                    state = self._failed(state, 0.0, None, result)
-                    continue
-                self._succeeded()
-                return result
+                if judge is None or (retry_state := judge(state, started, result, label)) is None:
+                    return result
+                state = retry_state
 
-        if simple:
+        if judge is not None:
 
-            def fast(*args: Any, **kwargs: Any) -> Any:
+            def judged(*args: Any, **kwargs: Any) -> Any:
                 bump()
-                started = clock()
-                try:
-                    return fn(*args, **kwargs)
-                except CONTROL_FLOW:
-                    raise
-                except BaseException as exc:  # judged by the policy
-                    failure = exc
-                return run(args, kwargs, self._failed(None, started, failure, None))
+                return attempts(args, kwargs, clock(), None)
 
-            return fast
+            return judged
 
-        def checked(*args: Any, **kwargs: Any) -> Any:
+        def first_attempt(*args: Any, **kwargs: Any) -> Any:
+            # The common case, success at once, runs nothing but this.
             bump()
             started = clock()
             try:
-                result = fn(*args, **kwargs)
+                return fn(*args, **kwargs)
             except CONTROL_FLOW:
                 raise
             except BaseException as exc:  # judged by the policy
                 failure = exc
-            else:
-                if not (checks_results and retry_on_result(result)):
-                    self._succeeded()
-                    return result
-                return run(args, kwargs, self._failed(None, started, None, result))
-            return run(args, kwargs, self._failed(None, started, failure, None))
+            return attempts(args, kwargs, started, failed(None, started, failure, None, label))
 
-        return checked
+        return first_attempt
 
-    def _wrap_async(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        clock, bump = self.clock, self._calls.bump
-        checks_results = self.condition.checks_results
-        retry_on_result = self.condition.retry_on_result
+    def _wrap_async(self, fn: Callable[..., Awaitable[Any]], label: str) -> Callable[..., Any]:
+        clock, bump, failed = self.clock, self._calls.bump, self._failed
+        pause, begin = self._pause, self._next_attempt
+        checks = self.condition.checks_results or self.budget is not None
+        judge = self._judge_result if checks else None
         sleep = self.sleep or asyncio.sleep
 
-        async def run(args: Any, kwargs: Any, state: RetryState) -> Any:
+        async def attempts(*args: Any, **kwargs: Any) -> Any:
+            bump()
+            started = clock()
+            state: RetryState | None = None
             while True:
-                actual = self._sleep_seconds(state)
-                if actual > 0:
-                    pending = sleep(actual)
-                    if inspect.isawaitable(pending):
+                if state is not None:
+                    if (seconds := pause(state)) > 0 and inspect.isawaitable(
+                        pending := sleep(seconds)
+                    ):
                         await pending
-                self._next_attempt(state)
+                    begin(state)
                 try:
                     result = await fn(*args, **kwargs)
                 except CONTROL_FLOW:
                     raise
                 except BaseException as exc:  # judged by the policy
-                    state = self._failed(state, 0.0, exc, None)
+                    state = failed(state, started, exc, None, label)
                     continue
-                if checks_results and retry_on_result(result):
-                    state = self._failed(state, 0.0, None, result)
-                    continue
-                self._succeeded()
-                return result
-
-        async def first(*args: Any, **kwargs: Any) -> Any:
-            bump()
-            started = clock()
-            try:
-                result = await fn(*args, **kwargs)
-            except CONTROL_FLOW:
-                raise
-            except BaseException as exc:  # judged by the policy
-                failure = exc
-            else:
-                if not (checks_results and retry_on_result(result)):
-                    self._succeeded()
+                if judge is None or (retry_state := judge(state, started, result, label)) is None:
                     return result
-                return await run(args, kwargs, self._failed(None, started, None, result))
-            return await run(args, kwargs, self._failed(None, started, failure, None))
+                state = retry_state
 
-        return first
+        return attempts
 
     def __repr__(self) -> str:
         return (

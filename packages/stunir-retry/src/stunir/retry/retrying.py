@@ -59,7 +59,9 @@ class Attempt:
         policy = self._policy
         if exc is None:
             if policy.condition.checks_results and policy.condition.retry_on_result(self._result):
-                self._state = policy._failed(self._state, self._started, None, self._result)
+                self._state = policy._failed(
+                    self._state, self._started, None, self._result, policy.name
+                )
                 self._verdict = _RETRY
                 return False
             self._verdict = _SUCCEEDED
@@ -67,7 +69,7 @@ class Attempt:
             return False
         if isinstance(exc, CONTROL_FLOW):
             return False
-        self._state = policy._failed(self._state, self._started, exc, None)
+        self._state = policy._failed(self._state, self._started, exc, None, policy.name)
         self._verdict = _RETRY
         return True
 
@@ -90,7 +92,7 @@ class _Loop:
             return None
         state = attempt._state
         assert state is not None
-        return self.policy._sleep_seconds(state)
+        return self.policy._pause(state)
 
     def next_attempt(self) -> Attempt:
         previous = self.attempt
