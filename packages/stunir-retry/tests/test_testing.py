@@ -84,3 +84,11 @@ def test_bad_cap_is_refused() -> None:
         retry_testing(max_attempts=0),
     ):
         pass
+
+
+@retry_testing(max_attempts=1)
+def test_test_mode_also_decorates_a_test_function() -> None:
+    fn, calls = failing_counter()
+    with pytest.raises(ConnectionError):
+        retry(max_attempts=5, backoff=ConstantBackoff(100))(fn)()
+    assert len(calls) == 1
