@@ -105,6 +105,13 @@ def breaker_closed(bench: Bench) -> None:
     theirs = pybreaker.CircuitBreaker(fail_max=5, reset_timeout=30)
     peers = {"pybreaker": lambda: theirs.call(work), "plain call": work}
     bench.compare("breaker, closed call (sync)", ours, peers, target_ns=1000)
+    breaker = CircuitBreaker(failure_threshold=5, recovery_timeout=30)
+    bench.compare(
+        "breaker.call(fn), closed",
+        lambda: breaker.call(work),
+        {"pybreaker": lambda: theirs.call(work)},
+        target_ns=1000,
+    )
 
 
 def breaker_closed_windowed(bench: Bench) -> None:

@@ -215,3 +215,32 @@ def test_reprs_show_the_settings() -> None:
     assert "ConstantBackoff(1.0" in repr(ConstantBackoff())
     assert "DecorrelatedJitterBackoff" in repr(DecorrelatedJitterBackoff())
     assert "DecorrelatedJitterV2Backoff" in repr(DecorrelatedJitterV2Backoff())
+
+
+@given(
+    base=st.floats(min_value=0.001, max_value=10),
+    spread=st.floats(min_value=1, max_value=1000),
+    attempt=HUGE,
+    u=st.floats(min_value=0, max_value=1, exclude_max=True),
+)
+def test_jitter_at_the_cap_covers_the_whole_jitter_range(
+    base: float, spread: float, attempt: int, u: float
+) -> None:
+    cap = base * spread
+    full = ExponentialBackoff(base=base, max_delay=cap, jitter="full", rng=lambda: u)
+    equal = ExponentialBackoff(base=base, max_delay=cap, jitter="equal", rng=lambda: u)
+    capped = full.capped_delay(attempt)
+    assert capped <= cap
+    if attempt > 2000:  # far past the cap: every client's curve sits at the cap
+        assert capped == cap
+    # The random draw scales the capped value: clients at the cap spread over the range.
+    assert full.delay(attempt) == pytest.approx(capped * u)
+    assert equal.delay(attempt) == pytest.approx(capped / 2 + capped / 2 * u)
+
+
+@given(seed=st.integers(0, 2**32), attempt=HUGE)
+def test_decorrelated_jitter_at_the_cap_still_spreads(seed: int, attempt: int) -> None:
+    backoff = DecorrelatedJitterBackoff(base=1, max_delay=4, rng=random.Random(seed).random)
+    delays = first(backoff, 60, first_attempt=attempt)[20:]
+    assert all(1 <= d <= 4 for d in delays)
+    assert max(delays) - min(delays) > 1

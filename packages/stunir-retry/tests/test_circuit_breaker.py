@@ -14,6 +14,7 @@ from stunir.retry import (
     RetryError,
     StateChange,
     TimeWindow,
+    retry,
 )
 
 CLOSED, OPEN, HALF_OPEN = CircuitState.CLOSED, CircuitState.OPEN, CircuitState.HALF_OPEN
@@ -640,3 +641,66 @@ def test_bad_windows_and_states_are_refused() -> None:
         CircuitBreaker().force_state("open")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="decorates callables"):
         CircuitBreaker()(5)  # type: ignore[arg-type]
+
+
+def test_a_trial_cancelled_after_the_circuit_reopened_leaves_the_new_state_alone(clock) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=5, clock=clock)
+    fail_times(breaker, 1)
+    clock.advance(5)
+
+    def trial_interrupted_after_reopen() -> None:
+        breaker.open()  # meanwhile, the circuit opened again (by hand or another caller)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        breaker.call(trial_interrupted_after_reopen)
+    assert breaker.state is OPEN
+    with pytest.raises(CircuitOpenError):
+        breaker.call(ok)
+    clock.advance(5)
+    assert breaker.call(ok) == "ok"  # the stale permit did not leak into the new period
+    assert breaker.state is CLOSED
+
+
+def test_cancelling_a_task_waiting_on_an_open_circuit_changes_nothing(clock) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=5, clock=clock)
+    fail_times(breaker, 1)
+
+    @breaker
+    async def never_runs() -> None:
+        raise AssertionError("an open circuit must not run the call")
+
+    async def main() -> None:
+        task = asyncio.create_task(never_runs())
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with pytest.raises(CircuitOpenError):
+            await never_runs()
+
+    asyncio.run(main())
+    stats = breaker.stats()
+    assert (stats.state, stats.failures, stats.ignored, stats.rejections) == (OPEN, 1, 0, 1)
+
+
+def test_retry_waits_as_long_as_the_breaker_says(clock) -> None:
+    breaker = CircuitBreaker(failure_threshold=2, recovery_timeout=10, clock=clock)
+    results = iter([ConnectionError(), ConnectionError(), "ok"])
+
+    @retry(
+        max_attempts=5,
+        on=(ConnectionError, CircuitOpenError),
+        retry_after=lambda state: getattr(state.last_exception, "retry_after", None),
+        backoff=1,
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    @breaker
+    def fetch() -> str:
+        value = next(results)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    assert fetch() == "ok"
+    assert clock.sleeps == [1, 1, 9]  # the third attempt was refused: wait out the circuit
