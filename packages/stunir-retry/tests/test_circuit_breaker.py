@@ -642,6 +642,12 @@ def test_bad_windows_and_states_are_refused() -> None:
     with pytest.raises(InvalidArgumentError, match="decorates callables"):
         CircuitBreaker()(5)  # type: ignore[arg-type]
 
+    def numbers():
+        yield 1
+
+    with pytest.raises(InvalidArgumentError, match="cannot guard the generator function"):
+        CircuitBreaker()(numbers)
+
 
 def test_a_trial_cancelled_after_the_circuit_reopened_leaves_the_new_state_alone(clock) -> None:
     breaker = CircuitBreaker(failure_threshold=1, recovery_timeout=5, clock=clock)

@@ -433,8 +433,20 @@ def test_bad_arguments_are_refused_with_the_value_named(options, message: str) -
 
 
 def test_decorating_a_non_callable_is_refused() -> None:
-    with pytest.raises(InvalidArgumentError, match="decorate a callable, got 3"):
+    with pytest.raises(InvalidArgumentError, match="retry decorates callables, got 3"):
         RetryPolicy()(3)  # type: ignore[arg-type]
+
+
+def test_generator_functions_are_refused() -> None:
+    def numbers():
+        yield 1
+
+    async def stream():
+        yield 1
+
+    for fn in (numbers, stream):
+        with pytest.raises(InvalidArgumentError, match="cannot guard the generator function"):
+            retry(fn)
 
 
 def test_retry_on_condition_objects_compose() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,18 @@ def callable_or_none(name: str, value: Any) -> Callable[..., Any] | None:
     if value is not None and not callable(value):
         raise InvalidArgumentError(f"{name} must be callable or None, got {value!r}")
     return value  # type: ignore[no-any-return]
+
+
+def decoratable(decorator: str, fn: object) -> None:
+    """A function whose body runs when it is called: not a generator function, whose body
+    would run after the decorator returned, out of its reach."""
+    if not callable(fn):
+        raise InvalidArgumentError(f"{decorator} decorates callables, got {fn!r}")
+    if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+        raise InvalidArgumentError(
+            f"{decorator} cannot guard the generator function {fn!r}: its body runs after "
+            "the call returns; decorate a function that consumes the generator instead"
+        )
 
 
 def exception_types(name: str, value: object) -> tuple[type[BaseException], ...]:

@@ -23,7 +23,14 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from stunir.retry._control_flow import CONTROL_FLOW
 from stunir.retry._counter import Counter
-from stunir.retry._validation import at_least, callable_or_none, exception_types, fraction, positive
+from stunir.retry._validation import (
+    at_least,
+    callable_or_none,
+    decoratable,
+    exception_types,
+    fraction,
+    positive,
+)
 from stunir.retry.breaker_state import (
     BreakerSettings,
     BreakerStats,
@@ -369,8 +376,7 @@ class CircuitBreaker:
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         """Decorate a function or coroutine function; its signature is kept."""
-        if not callable(fn):
-            raise InvalidArgumentError(f"a circuit breaker decorates callables, got {fn!r}")
+        decoratable("a circuit breaker", fn)
         wrapper: Callable[..., Any] = self._guard(fn)
         wrapper = functools.wraps(fn)(wrapper)
         wrapper.circuit_breaker = self  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from typing import Any, Final, NoReturn, ParamSpec, TypeVar, cast, overload
 from stunir.retry import testing
 from stunir.retry._control_flow import CONTROL_FLOW
 from stunir.retry._counter import Counter
-from stunir.retry._validation import callable_or_none, exception_types
+from stunir.retry._validation import callable_or_none, decoratable, exception_types
 from stunir.retry.backoff import Backoff, ExponentialBackoff, as_backoff
 from stunir.retry.budget import RetryBudget
 from stunir.retry.errors import InvalidArgumentError, RetriesExhaustedError
@@ -268,8 +268,7 @@ class RetryPolicy:
     # -- decorating ---------------------------------------------------------------------------
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        if not callable(fn):
-            raise InvalidArgumentError(f"retry can only decorate a callable, got {fn!r}")
+        decoratable("retry", fn)
         label = self._label or getattr(fn, "__qualname__", None) or repr(fn)
         if inspect.iscoroutinefunction(fn):
             wrapper: Callable[..., Any] = self._wrap_async(fn, label)
