@@ -7,7 +7,10 @@ import threading
 
 import pytest
 import redis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pytest_stunir import RedisServer
 from stunir.retry import (
     CircuitBreaker,
     CircuitOpenError,
@@ -274,3 +277,51 @@ def test_a_ready_client_can_be_given(redis_url: str) -> None:
 def test_bad_arguments_are_refused(args, options, message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         RedisBreakerStorage(*args, **options)
+
+
+OPERATIONS = st.lists(
+    st.sampled_from(
+        ["ok", "fail", "excluded", "open", "close", "hold_open", "hold_closed", "half_open"]
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=40)
+@given(operations=OPERATIONS)
+def test_the_redis_script_and_the_local_state_machine_agree(
+    redis_server: RedisServer, operations: list[str]
+) -> None:
+    redis_server.flush()
+    options = {
+        "failure_threshold": 3,
+        "recovery_timeout": 60,
+        "success_threshold": 2,
+        "excluded_exceptions": KeyError,
+    }
+    local = CircuitBreaker(name="model", **options)
+    shared = make(redis_server.url, "model", **options)
+
+    def apply(breaker: CircuitBreaker, operation: str) -> str:
+        calls = {"ok": ok, "fail": boom, "excluded": lambda: {}["x"]}
+        if operation in calls:
+            try:
+                breaker.call(calls[operation])
+            except CircuitOpenError as exc:
+                return f"rejected {exc.state}"
+            except (ConnectionError, KeyError) as exc:
+                return type(exc).__name__
+            return "ok"
+        if operation == "open":
+            breaker.open()
+        elif operation == "close":
+            breaker.close()
+        elif operation == "half_open":
+            breaker.force_state(HALF_OPEN)
+        else:
+            breaker.force_state(OPEN if operation == "hold_open" else CLOSED)
+        return operation
+
+    for operation in operations:
+        assert apply(shared, operation) == apply(local, operation), operation
+        assert shared.state is local.state, operation

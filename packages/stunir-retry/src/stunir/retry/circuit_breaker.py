@@ -182,13 +182,14 @@ class CircuitBreaker:
         """Hold the circuit in ``state`` until ``close()`` or ``force_state(None)``.
 
         A forced OPEN circuit never recovers by itself; a forced CLOSED one never trips.
+        HALF_OPEN is not held: the next trial calls decide, as after a recovery timeout.
         """
         if state is None:
             self.close()
             return
         if not isinstance(state, CircuitState):
             raise InvalidArgumentError(f"state must be a CircuitState or None, got {state!r}")
-        self._notify(self._store.force(state, hold=True))
+        self._notify(self._store.force(state, hold=state is not CircuitState.HALF_OPEN))
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(change)`` on every state change this process makes or observes."""
