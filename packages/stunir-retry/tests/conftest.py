@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pytest
 
 
@@ -35,3 +38,17 @@ def clock() -> VirtualClock:
 def clock_factory() -> type[VirtualClock]:
     """For property tests, which need a fresh clock per example."""
     return VirtualClock
+
+
+@pytest.fixture(scope="session")
+def in_threads() -> Callable[..., None]:
+    """``in_threads(worker, count)``: run ``worker`` in ``count`` real threads, wait for all."""
+
+    def run(worker: Callable[[], object], count: int) -> None:
+        threads = [threading.Thread(target=worker) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    return run

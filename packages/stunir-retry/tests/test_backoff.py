@@ -155,7 +155,7 @@ def test_each_call_gets_its_own_sequence() -> None:
     assert next(b) == 1  # not 8: b's sequence is its own
 
 
-def test_concurrent_sequences_never_share_state() -> None:
+def test_concurrent_sequences_never_share_state(in_threads) -> None:
     backoff = DecorrelatedJitterBackoff(base=1, max_delay=1000, rng=lambda: 1.0)
     results: list[list[float]] = []
     lock = threading.Lock()
@@ -165,11 +165,7 @@ def test_concurrent_sequences_never_share_state() -> None:
         with lock:
             results.append(seq)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     assert all(seq == [3, 9, 27, 81, 243] for seq in results)
 
 

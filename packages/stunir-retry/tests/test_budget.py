@@ -1,4 +1,3 @@
-import threading
 
 import pytest
 
@@ -57,18 +56,14 @@ def test_successes_refill_the_budget() -> None:
     assert budget.try_retry()
 
 
-def test_the_budget_is_exact_under_threads() -> None:
+def test_the_budget_is_exact_under_threads(in_threads) -> None:
     budget = RetryBudget(max_tokens=100_000, token_ratio=1)
 
     def worker() -> None:
         for _ in range(2000):
             budget.record_failure()
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     assert budget.stats().tokens == 100_000 - 16_000
 
 

@@ -482,7 +482,7 @@ def test_a_call_rejected_while_open_runs_nothing(clock) -> None:
     assert ran == []
 
 
-def test_callers_run_in_parallel_while_the_protected_call_blocks() -> None:
+def test_callers_run_in_parallel_while_the_protected_call_blocks(in_threads) -> None:
     breaker = CircuitBreaker(failure_threshold=5)
     barrier = threading.Barrier(8, timeout=10)
 
@@ -498,11 +498,7 @@ def test_callers_run_in_parallel_while_the_protected_call_blocks() -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     assert errors == []
     assert breaker.stats().successes == 8
 
@@ -556,7 +552,7 @@ def test_the_trial_call_limit_holds_under_many_threads(clock) -> None:
     assert len(rejected) > 0
 
 
-def test_stats_are_exact_under_concurrent_threads() -> None:
+def test_stats_are_exact_under_concurrent_threads(in_threads) -> None:
     breaker = CircuitBreaker(failure_threshold=10**9)
 
     @breaker
@@ -569,16 +565,12 @@ def test_stats_are_exact_under_concurrent_threads() -> None:
             with contextlib.suppress(ConnectionError):
                 work(i % 4 == 0)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     stats = breaker.stats()
     assert (stats.calls, stats.successes, stats.failures) == (8000, 6000, 2000)
 
 
-def test_windowed_stats_are_exact_under_threads() -> None:
+def test_windowed_stats_are_exact_under_threads(in_threads) -> None:
     breaker = CircuitBreaker(
         failure_threshold=None,
         failure_rate_threshold=1.0,
@@ -590,11 +582,7 @@ def test_windowed_stats_are_exact_under_threads() -> None:
         for _ in range(500):
             breaker.call(ok)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     assert breaker.stats().successes == 4000
     assert breaker.state is CLOSED
 

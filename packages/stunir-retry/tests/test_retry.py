@@ -336,7 +336,7 @@ def test_stats_count_calls_retries_give_ups_and_sleep(clock) -> None:
     assert stats.slept_seconds == 1.0
 
 
-def test_stats_are_exact_under_concurrent_threads() -> None:
+def test_stats_are_exact_under_concurrent_threads(in_threads) -> None:
     policy = RetryPolicy(max_attempts=3, backoff=None)
     local = threading.local()
 
@@ -351,18 +351,14 @@ def test_stats_are_exact_under_concurrent_threads() -> None:
         for _ in range(300):
             work()
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 8)
     stats = policy.stats()
     assert stats.calls == 2400
     assert stats.retries == 4800
     assert stats.give_ups == 0
 
 
-def test_concurrent_callers_keep_their_own_attempt_counts() -> None:
+def test_concurrent_callers_keep_their_own_attempt_counts(in_threads) -> None:
     barrier = threading.Barrier(4)
     attempts: list[int] = []
     lock = threading.Lock()
@@ -384,11 +380,7 @@ def test_concurrent_callers_keep_their_own_attempt_counts() -> None:
         with pytest.raises(ConnectionError):
             always_fails()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(worker, 4)
     assert attempts == [5, 5, 5, 5]
 
 
