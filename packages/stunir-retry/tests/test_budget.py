@@ -1,4 +1,3 @@
-
 import pytest
 
 from stunir.retry import InvalidArgumentError, RetryBudget, retry
