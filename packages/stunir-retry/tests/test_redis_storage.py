@@ -1,3 +1,4 @@
+import asyncio
 import contextlib
 import logging
 import subprocess
@@ -7,6 +8,7 @@ import threading
 
 import pytest
 import redis
+import redis.asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -325,3 +327,120 @@ def test_the_redis_script_and_the_local_state_machine_agree(
     for operation in operations:
         assert apply(shared, operation) == apply(local, operation), operation
         assert shared.state is local.state, operation
+
+
+async def failing() -> None:
+    raise ConnectionError("down")
+
+
+def test_coroutine_functions_share_the_state_through_the_asyncio_client(redis_url: str) -> None:
+    storage = RedisBreakerStorage(redis_url)
+    breaker = CircuitBreaker(2, 30, name="svc", storage=storage)
+    guarded = breaker(failing)
+
+    async def main() -> None:
+        for _ in range(2):
+            with pytest.raises(ConnectionError):
+                await guarded()
+        with pytest.raises(CircuitOpenError):
+            await guarded()
+        await storage.aclose()
+
+    asyncio.run(main())
+    assert make(redis_url).state is OPEN  # a blocking breaker elsewhere sees it
+
+
+def test_coroutine_functions_never_use_the_blocking_client(
+    redis_url: str, redis_server_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    dead = redis_server_factory()
+    blocking = redis.Redis.from_url(dead.url, socket_timeout=0.5)
+    dead.stop()  # any blocking call would now fail and log "unreachable"
+
+    async def main() -> None:
+        async_client = redis.asyncio.Redis.from_url(redis_url)
+        storage = RedisBreakerStorage(client=blocking, async_client=async_client)
+        breaker = CircuitBreaker(1, 30, name="svc", storage=storage)
+        guarded = breaker(failing)
+        with pytest.raises(ConnectionError):
+            await guarded()
+        with pytest.raises(CircuitOpenError):
+            await guarded()
+        await storage.aclose()  # a client we were given stays open: its owner closes it
+        assert await async_client.hget("stunir:breaker:svc", "state") == b"open"
+        await async_client.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="stunir.retry"):
+        asyncio.run(main())
+    assert "unreachable" not in caplog.text
+
+
+def test_coroutine_functions_fall_back_to_local_state_while_redis_is_down(
+    redis_server_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = redis_server_factory()
+    storage = RedisBreakerStorage(server.url, reconnect_interval=0)
+    breaker = CircuitBreaker(2, 30, name="svc", storage=storage)
+
+    @breaker
+    async def fine() -> str:
+        return "ok"
+
+    async def main() -> None:
+        assert await fine() == "ok"
+        server.stop()
+        assert await fine() == "ok"
+        for _ in range(2):
+            with pytest.raises(ConnectionError):
+                await breaker(failing)()
+        with pytest.raises(CircuitOpenError):
+            await fine()
+        await storage.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="stunir.retry"):
+        asyncio.run(main())
+    assert caplog.text.count("Redis is unreachable") == 1
+
+
+def test_a_blocking_client_alone_also_serves_coroutine_functions(redis_url: str) -> None:
+    storage = RedisBreakerStorage(client=redis.Redis.from_url(redis_url))
+    breaker = CircuitBreaker(1, 30, name="svc", storage=storage)
+
+    async def main() -> None:
+        with pytest.raises(ConnectionError):
+            await breaker(failing)()
+        with pytest.raises(CircuitOpenError):
+            await breaker(failing)()
+        await storage.aclose()
+
+    asyncio.run(main())
+    assert make(redis_url).state is OPEN
+
+
+def test_a_cancelled_async_trial_gives_its_permit_back_in_redis(redis_url: str) -> None:
+    storage = RedisBreakerStorage(redis_url)
+    breaker = CircuitBreaker(1, 30, name="svc", storage=storage)
+    fail_times(breaker, 1)
+    age_open_circuit(redis_url, "svc", 30)
+
+    async def main() -> None:
+        inside = asyncio.Event()
+
+        @breaker
+        async def hang() -> None:
+            inside.set()
+            await asyncio.sleep(3600)
+
+        task = asyncio.create_task(hang())
+        await inside.wait()  # the trial holds the one permit
+        assert breaker.state is HALF_OPEN
+        with pytest.raises(CircuitOpenError):
+            await hang()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await storage.aclose()
+
+    asyncio.run(main())
+    assert breaker.call(ok) == "ok"  # the permit came back
+    assert breaker.state is CLOSED

@@ -12,6 +12,7 @@ from stunir.retry.backoff import (
     LinearBackoff,
 )
 from stunir.retry.breaker_state import (
+    AsyncStateStore,
     BreakerSettings,
     BreakerStats,
     BreakerStorage,
@@ -48,6 +49,7 @@ __version__ = "0.2.0"
 
 __all__ = [
     "AsyncRetrying",
+    "AsyncStateStore",
     "Attempt",
     "AttemptOutcome",
     "Backoff",

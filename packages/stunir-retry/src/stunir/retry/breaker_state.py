@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class CircuitState(enum.Enum):
@@ -70,8 +70,16 @@ class StateStore(Protocol):
     def failure(self, permit: int, trip: bool) -> StateChange | None: ...
     def trip(self, reason: str) -> StateChange | None: ...
     def release(self, permit: int) -> None: ...
-    def force(self, state: CircuitState, *, hold: bool) -> StateChange | None: ...
+    def force(self, state: CircuitState, hold: bool) -> StateChange | None: ...
     def snapshot(self) -> tuple[CircuitState, float]: ...
+
+
+@runtime_checkable
+class AsyncStateStore(Protocol):
+    """A store that coroutine functions can await: ``await store.run_async("success", 0)``
+    runs the StateStore method of that name without blocking the event loop."""
+
+    async def run_async(self, op: str, *args: Any) -> Any: ...
 
 
 class BreakerStorage(Protocol):

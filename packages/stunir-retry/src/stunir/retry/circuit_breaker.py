@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, NoReturn, ParamSpec, TypeVar, cast
 
 from stunir.retry._control_flow import CONTROL_FLOW
 from stunir.retry._counter import Counter
@@ -32,6 +32,7 @@ from stunir.retry._validation import (
     positive,
 )
 from stunir.retry.breaker_state import (
+    AsyncStateStore,
     BreakerSettings,
     BreakerStats,
     BreakerStorage,
@@ -50,6 +51,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 Listener = Callable[[StateChange], object]
+Verdict = tuple[str, tuple[Any, ...]]  # the store operation that ends a call, and its arguments
 
 
 class CircuitBreaker:
@@ -234,26 +236,46 @@ class CircuitBreaker:
                 logger.exception("circuit %r: state-change listener %r failed", self.name, listener)
 
     # -- one call's bookkeeping ----------------------------------------------------------------
+    # A call is admitted (a permit), then judged: the judgement counts it, records it in the
+    # window, and names the store operation that ends it (a Verdict), which is then told to
+    # the store, blocking or awaited. The same judgement serves every way of calling.
 
-    def _acquire(self) -> int:
-        try:
-            permit, change = self._store.acquire()
-        except Rejected as rejected:
-            self._rejections.bump()
-            raise CircuitOpenError(
-                self.name, retry_after=rejected.retry_after, state=rejected.state.value
-            ) from None
+    def _admit(self, permit: int, change: StateChange | None) -> int:
         if change is not None:
             self._notify(change)
         self._calls.bump()
         return permit
 
+    def _refuse(self, rejected: Rejected) -> NoReturn:
+        self._rejections.bump()
+        raise CircuitOpenError(
+            self.name, retry_after=rejected.retry_after, state=rejected.state.value
+        ) from None
+
+    def _acquire(self) -> int:
+        try:
+            permit, change = self._store.acquire()
+        except Rejected as rejected:
+            self._refuse(rejected)
+        return self._admit(permit, change)
+
+    async def _acquire_async(self, store: AsyncStateStore) -> int:
+        try:
+            permit, change = await store.run_async("acquire")
+        except Rejected as rejected:
+            self._refuse(rejected)
+        return self._admit(permit, change)
+
+    def _tell(self, verdict: Verdict) -> None:
+        operation, args = verdict
+        self._notify(getattr(self._store, operation)(*args))
+
+    async def _tell_async(self, store: AsyncStateStore, verdict: Verdict) -> None:
+        operation, args = verdict
+        self._notify(await store.run_async(operation, *args))
+
     def _start(self) -> float:
         return self.clock() if self._timed else 0.0
-
-    def _release(self, permit: int) -> None:
-        self._ignored.bump()
-        self._store.release(permit)
 
     def _window(self, permit: int, failed: bool, started: float) -> bool:
         """Record a CLOSED call in the window; True when a rate reached its threshold."""
@@ -278,31 +300,34 @@ class CircuitBreaker:
             slow_rate is not None and slow_calls / calls >= slow_rate
         )
 
-    def _on_result(self, permit: int, result: Any, started: float) -> None:
+    def _judge_result(self, permit: int, result: Any, started: float) -> Verdict:
         if self.failure_if_result is not None and self.failure_if_result(result):
-            self._on_failure(permit, started)
-        else:
-            self._on_success(permit, started)
+            return self._judge_failure(permit, started)
+        return self._judge_success(permit, started)
 
-    def _on_success(self, permit: int, started: float) -> None:
+    def _judge_success(self, permit: int, started: float) -> Verdict:
         self._successes.bump()
         if (self._timed or self._tally is not None) and self._window(permit, False, started):
-            self._notify(self._store.trip("failure or slow-call rate over the threshold"))
-            return
-        self._notify(self._store.success(permit))
+            return "trip", ("failure or slow-call rate over the threshold",)
+        return "success", (permit,)
 
-    def _on_failure(self, permit: int, started: float) -> None:
+    def _judge_failure(self, permit: int, started: float) -> Verdict:
         self._failures.bump()
-        trip = self._window(permit, True, started)
-        self._notify(self._store.failure(permit, trip))
+        return "failure", (permit, self._window(permit, True, started))
+
+    def _judge_exception(self, permit: int, exc: BaseException, started: float) -> Verdict:
+        if isinstance(exc, self._released):
+            self._ignored.bump()
+            return "release", (permit,)
+        if isinstance(exc, self.failure_exceptions):
+            return self._judge_failure(permit, started)
+        return self._judge_success(permit, started)
+
+    def _on_result(self, permit: int, result: Any, started: float) -> None:
+        self._tell(self._judge_result(permit, result, started))
 
     def _on_exception(self, permit: int, exc: BaseException, started: float) -> None:
-        if isinstance(exc, self._released):
-            self._release(permit)
-        elif isinstance(exc, self.failure_exceptions):
-            self._on_failure(permit, started)
-        else:
-            self._on_success(permit, started)
+        self._tell(self._judge_exception(permit, exc, started))
 
     # -- the ways to use it --------------------------------------------------------------------
 
@@ -331,21 +356,52 @@ class CircuitBreaker:
     def _guard(self, fn: Callable[P, R]) -> Callable[P, R]:
         """The bare wrapper: a few local names, one permit per call, no lock when CLOSED."""
         acquire, start = self._acquire, self._start
-        on_result, on_exception = self._on_result, self._on_exception
         if inspect.iscoroutinefunction(fn):
+            judge_result, judge_exception = self._judge_result, self._judge_exception
+            tell, tell_async, acquire_async = self._tell, self._tell_async, self._acquire_async
+            # A shared store is awaited, never called blocking, from a coroutine function.
+            shared = self._store if isinstance(self._store, AsyncStateStore) else None
 
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                permit = acquire()
+                permit = acquire() if shared is None else await acquire_async(shared)
                 started = start()
                 try:
                     result = await fn(*args, **kwargs)
                 except BaseException as exc:
-                    on_exception(permit, exc, started)
+                    verdict = judge_exception(permit, exc, started)
+                    if shared is None:
+                        tell(verdict)
+                    else:
+                        await tell_async(shared, verdict)
                     raise
-                on_result(permit, result, started)
+                verdict = judge_result(permit, result, started)
+                if shared is None:
+                    tell(verdict)
+                else:
+                    await tell_async(shared, verdict)
                 return result
 
-            return cast("Callable[P, R]", async_wrapper)
+            if not self._plain:
+                return cast("Callable[P, R]", async_wrapper)
+            local, closed = self._local, CircuitState.CLOSED
+            bump_calls, bump_successes = self._calls.bump, self._successes.bump
+
+            async def async_closed_fast_path(*args: Any, **kwargs: Any) -> Any:
+                # As closed_fast_path below, for coroutine functions.
+                if local.state is not closed:
+                    return await async_wrapper(*args, **kwargs)
+                bump_calls()
+                try:
+                    result = await fn(*args, **kwargs)
+                except BaseException as exc:
+                    tell(judge_exception(0, exc, 0.0))
+                    raise
+                bump_successes()
+                if local.failures:
+                    self._notify(local.success(0))
+                return result
+
+            return cast("Callable[P, R]", async_closed_fast_path)
 
         call_sync = self._call_sync
         if not self._plain:
@@ -356,6 +412,7 @@ class CircuitBreaker:
             return cast("Callable[P, R]", sync_wrapper)
         local, closed = self._local, CircuitState.CLOSED
         bump_calls, bump_successes = self._calls.bump, self._successes.bump
+        on_exception = self._on_exception
 
         def closed_fast_path(*args: Any, **kwargs: Any) -> Any:
             # A local breaker without windows or result predicate, while CLOSED: the same

@@ -113,7 +113,7 @@ class LocalStore:
                 if permit == self.period and self.trials > 0:
                     self.trials -= 1
 
-    def force(self, state: CircuitState, *, hold: bool) -> StateChange | None:
+    def force(self, state: CircuitState, hold: bool) -> StateChange | None:
         with self.lock:
             self.forced = hold
             change = self._move(state, "forced" if hold else "set by hand")

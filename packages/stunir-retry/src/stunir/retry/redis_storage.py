@@ -5,14 +5,17 @@ so transitions are atomic across processes and timed by the Redis server's clock
 cannot be reached the breaker keeps working on its own local state, logs a warning, and tries
 Redis again after ``reconnect_interval`` seconds (logging when the shared state is back).
 
-The calls to Redis are blocking (redis-py's sync client), also from coroutine functions.
+Coroutine functions talk to Redis through redis-py's asyncio client (one per event loop),
+so the event loop is never blocked; plain functions use the blocking client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +32,9 @@ from stunir.retry.redis_script import BREAKER_SCRIPT
 
 if TYPE_CHECKING:
     import redis
+    import redis.asyncio
 
 logger = logging.getLogger("stunir.retry")
-
 
 # The permit of a call admitted while CLOSED with no failure counted: its success needs no
 # round trip to Redis (one round trip per successful call instead of two).
@@ -45,8 +48,11 @@ class _Unavailable(Exception):
 class RedisBreakerStorage:
     """Shared storage for circuit breakers: pass it as ``CircuitBreaker(storage=...)``.
 
-    Give either a Redis URL or a ready ``redis.Redis`` client. Breakers with the same
-    ``name`` and ``prefix`` share one state, whichever process they live in.
+    Give a Redis URL, or ready clients: ``client`` (``redis.Redis``) and, for coroutine
+    functions, ``async_client`` (``redis.asyncio.Redis``, bound to one event loop). From a URL
+    both are made, an asyncio client per event loop; ``await storage.aclose()`` closes the
+    running loop's one. Breakers with the same ``name`` and ``prefix`` share one state,
+    whichever process they live in.
     """
 
     def __init__(
@@ -54,6 +60,7 @@ class RedisBreakerStorage:
         url: str | None = None,
         *,
         client: redis.Redis | None = None,
+        async_client: redis.asyncio.Redis | None = None,
         prefix: str = "stunir:breaker:",
         reconnect_interval: float = 5.0,
         socket_timeout: float = 0.5,
@@ -61,14 +68,15 @@ class RedisBreakerStorage:
     ) -> None:
         try:
             import redis as redis_module
+            import redis.asyncio as redis_asyncio
         except ImportError:  # pragma: no cover - the extra is installed in every test run
             raise InvalidArgumentError(
                 "RedisBreakerStorage needs redis-py: pip install 'stunir-retry[redis]'"
             ) from None
         if (url is None) == (client is None):
             raise InvalidArgumentError("give RedisBreakerStorage exactly one of url= or client=")
+        timeout = positive("socket_timeout", socket_timeout)
         if client is None:
-            timeout = positive("socket_timeout", socket_timeout)
             client = redis_module.Redis.from_url(
                 str(url), socket_timeout=timeout, socket_connect_timeout=timeout
             )
@@ -83,20 +91,54 @@ class RedisBreakerStorage:
             redis_module.ConnectionError,
             redis_module.TimeoutError,
         )
+        self._async_factory: Callable[[], Any] | None = None
+        if url is not None:
+            self._async_factory = lambda: redis_asyncio.Redis.from_url(
+                str(url), socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+        self._fixed_async_client = async_client
+        # One asyncio client and its script per event loop; a closed loop's entry goes away.
+        self._async_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def bind(self, name: str, settings: BreakerSettings, local: StateStore) -> StateStore:
         return _RedisStore(self, self.prefix + name, name, settings, local)
+
+    def _async_script(self) -> Any | None:
+        """The script bound to the running loop's asyncio client; None without one."""
+        loop = asyncio.get_running_loop()
+        script = self._async_scripts.get(loop)
+        if script is None:
+            client = self._fixed_async_client
+            if client is None:
+                if self._async_factory is None:
+                    return None
+                client = self._async_factory()
+            script = client.register_script(BREAKER_SCRIPT)
+            self._async_scripts[loop] = script
+        return script
+
+    async def aclose(self) -> None:
+        """Close the asyncio client this storage made for the running event loop."""
+        script = self._async_scripts.pop(asyncio.get_running_loop(), None)
+        if script is not None and self._fixed_async_client is None:
+            await script.registered_client.aclose()
 
     def __repr__(self) -> str:
         return f"RedisBreakerStorage(client={self.client!r}, prefix={self.prefix!r})"
 
 
-def _state(value: Any) -> CircuitState:
-    return CircuitState(value.decode() if isinstance(value, bytes) else value)
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class _RedisStore:
-    """One breaker's state in Redis, with the local store as the fallback."""
+    """One breaker's state in Redis, with the local store as the fallback.
+
+    Every operation is ``call(op, *args)`` (blocking) or ``await run_async(op, *args)``:
+    the same encoding of arguments, the same reading of the reply, the same fallback.
+    """
 
     def __init__(
         self,
@@ -119,100 +161,117 @@ class _RedisStore:
         self._lock = threading.Lock()
         self._down_until: float | None = None  # while set, Redis is deemed unreachable
 
-    def _run(self, op: str, permit: int = 0, operand: str = "", hold: bool = False) -> list[Any]:
-        storage = self._storage
-        if self._down_until is not None and storage.clock() < self._down_until:
-            raise _Unavailable
-        try:
-            reply = storage._script(
-                keys=[self._key],
-                args=[op, permit, *self._settings, operand, "1" if hold else "0"],
-            )
-        except storage._errors as exc:
-            with self._lock:
-                first = self._down_until is None
-                self._down_until = storage.clock() + storage.reconnect_interval
-            if first:
-                logger.warning(
-                    "circuit %r: Redis is unreachable (%s); using this process's local state "
-                    "until it answers again",
-                    self._name,
-                    exc,
-                )
-            raise _Unavailable from exc
-        if self._down_until is not None:
-            with self._lock:
-                back = self._down_until is not None
-                self._down_until = None
-            if back:
-                logger.warning(
-                    "circuit %r: Redis answers again; using the shared state", self._name
-                )
-        return list(reply)
-
-    def _change(self, reply: list[Any]) -> StateChange | None:
-        old, new = _state(reply[2]), _state(reply[3])
-        if old is new:
-            return None
-        reason = reply[5].decode() if isinstance(reply[5], bytes) else str(reply[5])
-        return StateChange(self._name, old, new, reason)
-
-    @staticmethod
-    def _retry_after(milliseconds: Any) -> float:
-        value = int(milliseconds)
-        return float("inf") if value < 0 else value / 1000
+    # -- the StateStore protocol ------------------------------------------------------------
 
     def acquire(self) -> tuple[int, StateChange | None]:
-        try:
-            reply = self._run("acquire")
-        except _Unavailable:
-            return self._local.acquire()
-        status = reply[0].decode() if isinstance(reply[0], bytes) else reply[0]
-        if status == "rejected":
-            raise Rejected(_state(reply[3]), self._retry_after(reply[4]))
-        permit = int(reply[1])
-        if permit == 0 and int(reply[6]) == 0:
-            permit = _CLEAN
-        return permit, self._change(reply)
+        return self.call("acquire")  # type: ignore[no-any-return]
 
     def success(self, permit: int) -> StateChange | None:
-        if permit == _CLEAN:
-            return None  # no failure to forget: spare the round trip
-        try:
-            return self._change(self._run("success", permit))
-        except _Unavailable:
-            return self._local.success(permit)
+        return self.call("success", permit)  # type: ignore[no-any-return]
 
     def failure(self, permit: int, trip: bool) -> StateChange | None:
-        permit = max(permit, 0)
-        try:
-            return self._change(self._run("failure", permit, "1" if trip else "0"))
-        except _Unavailable:
-            return self._local.failure(permit, trip)
+        return self.call("failure", permit, trip)  # type: ignore[no-any-return]
 
     def trip(self, reason: str) -> StateChange | None:
-        try:
-            return self._change(self._run("trip", 0, reason))
-        except _Unavailable:
-            return self._local.trip(reason)
+        return self.call("trip", reason)  # type: ignore[no-any-return]
 
     def release(self, permit: int) -> None:
-        if permit <= 0:
-            return
-        try:
-            self._run("release", permit)
-        except _Unavailable:
-            self._local.release(permit)
+        self.call("release", permit)
 
-    def force(self, state: CircuitState, *, hold: bool) -> StateChange | None:
-        try:
-            return self._change(self._run("force", 0, state.value, hold))
-        except _Unavailable:
-            return self._local.force(state, hold=hold)
+    def force(self, state: CircuitState, hold: bool) -> StateChange | None:
+        return self.call("force", state, hold)  # type: ignore[no-any-return]
 
     def snapshot(self) -> tuple[CircuitState, float]:
-        try:
-            reply = self._run("snapshot")
-        except _Unavailable:
-            return self._local.snapshot()
-        return _state(reply[3]), self._retry_after(reply[4])
+        return self.call("snapshot")  # type: ignore[no-any-return]
+
+    # -- one dispatch for both flavours ------------------------------------------------------
+
+    def call(self, op: str, *args: Any) -> Any:
+        if self._needs_no_round_trip(op, args):
+            return None
+        if not self._deemed_down():
+            try:
+                reply = self._storage._script(keys=[self._key], args=self._encode(op, args))
+            except self._storage._errors as exc:
+                self._went_down(exc)
+            else:
+                self._came_back()
+                return self._decode(op, reply)
+        return getattr(self._local, op)(*args)
+
+    async def run_async(self, op: str, *args: Any) -> Any:
+        if self._needs_no_round_trip(op, args):
+            return None
+        script = self._storage._async_script()
+        if script is None:  # only a blocking client was given
+            return self.call(op, *args)
+        if not self._deemed_down():
+            try:
+                reply = await script(keys=[self._key], args=self._encode(op, args))
+            except self._storage._errors as exc:
+                self._went_down(exc)
+            else:
+                self._came_back()
+                return self._decode(op, reply)
+        return getattr(self._local, op)(*args)
+
+    @staticmethod
+    def _needs_no_round_trip(op: str, args: tuple[Any, ...]) -> bool:
+        return (op == "success" and args[0] == _CLEAN) or (op == "release" and args[0] <= 0)
+
+    def _encode(self, op: str, args: tuple[Any, ...]) -> list[Any]:
+        permit, operand, hold = 0, "", False
+        if op in ("success", "failure", "release"):
+            permit = max(int(args[0]), 0)
+        if op == "failure":
+            operand = "1" if args[1] else "0"
+        elif op == "trip":
+            operand = str(args[0])
+        elif op == "force":
+            operand, hold = args[0].value, bool(args[1])
+        return [op, permit, *self._settings, operand, "1" if hold else "0"]
+
+    def _decode(self, op: str, reply: Any) -> Any:
+        status, permit, old, new, retry_after, reason, failures = reply
+        milliseconds = int(retry_after)
+        seconds = float("inf") if milliseconds < 0 else milliseconds / 1000
+        state = CircuitState(_text(new))
+        if op == "snapshot":
+            return state, seconds
+        if op == "acquire" and _text(status) == "rejected":
+            raise Rejected(state, seconds)
+        old_state = CircuitState(_text(old))
+        change = (
+            None if old_state is state else StateChange(self._name, old_state, state, _text(reason))
+        )
+        if op == "acquire":
+            permit = int(permit)
+            return (_CLEAN if permit == 0 and int(failures) == 0 else permit), change
+        return change
+
+    # -- reachability ------------------------------------------------------------------------
+
+    def _deemed_down(self) -> bool:
+        down_until = self._down_until
+        return down_until is not None and self._storage.clock() < down_until
+
+    def _came_back(self) -> None:
+        if self._down_until is None:
+            return
+        with self._lock:
+            was_down = self._down_until is not None
+            self._down_until = None
+        if was_down:
+            logger.warning("circuit %r: Redis answers again; using the shared state", self._name)
+
+    def _went_down(self, exc: BaseException) -> None:
+        with self._lock:
+            first = self._down_until is None
+            self._down_until = self._storage.clock() + self._storage.reconnect_interval
+        if first:
+            logger.warning(
+                "circuit %r: Redis is unreachable (%s); using this process's local state "
+                "until it answers again",
+                self._name,
+                exc,
+            )
