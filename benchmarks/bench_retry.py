@@ -143,6 +143,9 @@ def breaker_redis(bench: Bench) -> None:
         theirs = pybreaker.CircuitBreaker(fail_max=5, reset_timeout=30, state_storage=storage)
         peers = {"pybreaker": lambda: theirs.call(work)}
         bench.compare("breaker, closed call, state in Redis", ours, peers)
+        storage = RedisBreakerStorage(server.url)
+        ours_async = CircuitBreaker(5, 30, name="bench-async", storage=storage)(awork)
+        bench.compare("breaker, closed call, state in Redis (async)", ours_async, {})
     finally:
         server.stop()
 
