@@ -343,6 +343,19 @@ class CircuitBreaker:
         return cast("R", self._call_sync(fn, args, kwargs))
 
     def _call_sync(self, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        if self._plain and self._local.state is CircuitState.CLOSED:
+            # A local breaker without windows or result predicate, while CLOSED: the general
+            # path below with every step that cannot apply left out, and no lock taken.
+            self._calls.bump()
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                self._on_exception(0, exc, 0.0)
+                raise
+            self._successes.bump()
+            if self._local.failures:
+                self._notify(self._local.success(0))
+            return result
         permit = self._acquire()
         started = self._start()
         try:
@@ -404,33 +417,11 @@ class CircuitBreaker:
             return cast("Callable[P, R]", async_closed_fast_path)
 
         call_sync = self._call_sync
-        if not self._plain:
 
-            def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-                return call_sync(fn, args, kwargs)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            return call_sync(fn, args, kwargs)
 
-            return cast("Callable[P, R]", sync_wrapper)
-        local, closed = self._local, CircuitState.CLOSED
-        bump_calls, bump_successes = self._calls.bump, self._successes.bump
-        on_exception = self._on_exception
-
-        def closed_fast_path(*args: Any, **kwargs: Any) -> Any:
-            # A local breaker without windows or result predicate, while CLOSED: the same
-            # bookkeeping as _call_sync with every step that cannot apply left out.
-            if local.state is not closed:
-                return call_sync(fn, args, kwargs)
-            bump_calls()
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException as exc:
-                on_exception(0, exc, 0.0)
-                raise
-            bump_successes()
-            if local.failures:
-                self._notify(local.success(0))
-            return result
-
-        return cast("Callable[P, R]", closed_fast_path)
+        return cast("Callable[P, R]", sync_wrapper)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         """Decorate a function or coroutine function; its signature is kept."""
