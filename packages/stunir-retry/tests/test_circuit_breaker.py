@@ -613,6 +613,8 @@ def test_repr_names_the_breaker_and_state() -> None:
         ({"failure_if_result": 1}, "failure_if_result must be callable"),
         ({"listeners": [1]}, "listener must be callable, got 1"),
         ({"clock": "now"}, "clock must be callable"),
+        ({"name": ""}, "name must be a non-empty str or None, got ''"),
+        ({"name": 7}, "name must be a non-empty str or None, got 7"),
     ],
 )
 def test_bad_arguments_are_refused(options, message: str) -> None:

@@ -258,6 +258,11 @@ def test_a_down_redis_is_not_asked_again_before_the_reconnect_interval(redis_ser
     assert breaker.state is CLOSED  # back on the shared state, which never saw the failures
 
 
+def test_a_shared_breaker_needs_a_name(redis_url: str) -> None:
+    with pytest.raises(InvalidArgumentError, match="needs a name="):
+        CircuitBreaker(storage=RedisBreakerStorage(redis_url))
+
+
 def test_a_ready_client_can_be_given(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     breaker = CircuitBreaker(1, 30, name="c", storage=RedisBreakerStorage(client=client))

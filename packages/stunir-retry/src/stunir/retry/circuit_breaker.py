@@ -91,6 +91,12 @@ class CircuitBreaker:
             half_open_max_calls=at_least("half_open_max_calls", half_open_max_calls, 1),
             success_threshold=at_least("success_threshold", success_threshold, 1),
         )
+        if name is not None and not (isinstance(name, str) and name):
+            raise InvalidArgumentError(f"name must be a non-empty str or None, got {name!r}")
+        if name is None and storage is not None:
+            raise InvalidArgumentError(
+                "a breaker with shared storage needs a name=: it is what the processes share"
+            )
         self.name = name or f"breaker-{id(self):x}"
         self.failure_rate_threshold = (
             None
