@@ -91,7 +91,8 @@ class CircuitBreaker:
             half_open_max_calls=at_least("half_open_max_calls", half_open_max_calls, 1),
             success_threshold=at_least("success_threshold", success_threshold, 1),
         )
-        if name is not None and not (isinstance(name, str) and name):
+        given: object = name  # checked as the caller may pass anything
+        if given is not None and not (isinstance(given, str) and given):
             raise InvalidArgumentError(f"name must be a non-empty str or None, got {name!r}")
         if name is None and storage is not None:
             raise InvalidArgumentError(
