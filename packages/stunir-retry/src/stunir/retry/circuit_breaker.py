@@ -52,6 +52,7 @@ R = TypeVar("R")
 
 Listener = Callable[[StateChange], object]
 Verdict = tuple[str, tuple[Any, ...]]  # the store operation that ends a call, and its arguments
+_NOTHING: Verdict = ("", ())  # no store operation needed
 
 
 class CircuitBreaker:
@@ -275,7 +276,8 @@ class CircuitBreaker:
 
     def _tell(self, verdict: Verdict) -> None:
         operation, args = verdict
-        self._notify(getattr(self._store, operation)(*args))
+        if operation:
+            self._notify(getattr(self._store, operation)(*args))
 
     async def _tell_async(self, store: AsyncStateStore, verdict: Verdict) -> None:
         operation, args = verdict
@@ -316,6 +318,8 @@ class CircuitBreaker:
         self._successes.bump()
         if (self._timed or self._tally is not None) and self._window(permit, False, started):
             return "trip", ("failure or slow-call rate over the threshold",)
+        if permit <= 0 and self._store is self._local and not self._local.failures:
+            return _NOTHING  # a CLOSED success with no failure to forget
         return "success", (permit,)
 
     def _judge_failure(self, permit: int, started: float) -> Verdict:

@@ -55,17 +55,17 @@ class TimeWindow:
 
 class _CountTally(Tally):
     def __init__(self, size: int) -> None:
-        self._ring = [0] * size
+        self._size = size
         self.reset()
 
     def reset(self) -> None:
-        self._ring = [0] * len(self._ring)
+        self._ring = [0] * self._size
         self._next = 0
         self._calls = self._failures = self._slow = 0
 
     def record(self, now: float, failed: bool, slow: bool) -> tuple[int, int, int]:
-        ring, index = self._ring, self._next
-        if self._calls == len(ring):  # full: the oldest call leaves the window
+        ring, index, size = self._ring, self._next, self._size
+        if self._calls == size:  # full: the oldest call leaves the window
             old = ring[index]
             self._failures -= old & _FAILED
             self._slow -= (old & _SLOW) >> 1
@@ -74,7 +74,7 @@ class _CountTally(Tally):
         ring[index] = (_FAILED if failed else 0) | (_SLOW if slow else 0)
         self._failures += failed
         self._slow += slow
-        self._next = (index + 1) % len(ring)
+        self._next = index + 1 if index + 1 < size else 0
         return self._calls, self._failures, self._slow
 
 
