@@ -339,6 +339,16 @@ def test_context_manager_form(clock) -> None:
         pass
 
 
+def test_a_block_has_no_result_for_the_result_predicate(clock) -> None:
+    breaker = CircuitBreaker(
+        failure_threshold=1, failure_if_result=lambda r: r is None, clock=clock
+    )
+    with breaker:
+        pass
+    assert breaker.state is CLOSED
+    assert breaker.stats().successes == 1
+
+
 def test_nested_context_managers_keep_their_own_permits(clock) -> None:
     breaker = CircuitBreaker(failure_threshold=2, clock=clock)
 

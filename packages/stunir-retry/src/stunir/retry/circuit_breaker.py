@@ -456,7 +456,7 @@ class CircuitBreaker:
         *outer, (permit, started) = self._entered.get()
         self._entered.set(tuple(outer))
         if exc is None:
-            self._on_result(permit, None, started)
+            self._tell(self._judge_success(permit, started))  # a block has no result to judge
         else:
             self._on_exception(permit, exc, started)
 
