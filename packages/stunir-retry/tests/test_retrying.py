@@ -77,6 +77,11 @@ def test_set_result_lets_the_policy_retry_on_results() -> None:
         run_block(policy, lambda attempt: attempt.set_result(None))
 
 
+def test_a_block_without_set_result_is_not_judged_by_its_result() -> None:
+    policy = Retrying(retry_if_result=lambda r: r is None, backoff=None)
+    assert run_block(policy, lambda attempt: None) == [1]
+
+
 def test_keyboard_interrupt_in_the_block_is_never_retried() -> None:
     numbers: list[int] = []
 

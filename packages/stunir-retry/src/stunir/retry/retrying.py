@@ -24,6 +24,7 @@ from stunir.retry.outcome import RetryState
 from stunir.retry.retry import RetryPolicy
 
 _PENDING, _SUCCEEDED, _RETRY = range(3)
+_UNSET: Any = object()  # no set_result() in the block: there is no result to judge
 
 
 class Attempt:
@@ -39,7 +40,7 @@ class Attempt:
         self._policy = policy
         self._state: RetryState | None = None
         self._started = started
-        self._result: Any = None
+        self._result: Any = _UNSET
         self._verdict = _PENDING
         self.number = number
 
@@ -58,7 +59,12 @@ class Attempt:
     ) -> bool:
         policy = self._policy
         if exc is None:
-            if policy.condition.checks_results and policy.condition.retry_on_result(self._result):
+            result = self._result
+            if (
+                result is not _UNSET
+                and policy.condition.checks_results
+                and policy.condition.retry_on_result(result)
+            ):
                 self._state = policy._failed(
                     self._state, self._started, None, self._result, policy.name
                 )
