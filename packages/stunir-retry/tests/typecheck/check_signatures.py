@@ -1,4 +1,4 @@
-"""Checked by mypy (tests/test_typing.py runs it), never executed: decorators keep the
+"""Checked by mypy (nox -s typecheck), never executed: decorators keep the
 signatures type checkers see, and wrong calls are type errors."""
 
 from __future__ import annotations
