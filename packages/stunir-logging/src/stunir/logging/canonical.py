@@ -1,0 +1,133 @@
+"""RFC 8785 (JSON Canonicalization Scheme) serialization, total over Python values.
+
+The output of :func:`canonical_dumps` is one JCS document: object keys sorted by UTF-16 code
+units, numbers in ECMAScript ``Number.prototype.toString`` form, strings escaped minimally, no
+whitespace. Values JSON has no form for are first converted by the rules of
+:func:`stunir.logging.to_json_value`, so serialization never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from json.encoder import encode_basestring
+
+from stunir.logging.conversion import MAX_SAFE_INTEGER, convert_key, to_json_value
+from stunir.logging.ecmascript import format_number
+
+__all__ = ["canonical_dumps", "encode_record"]
+
+MAX_DEPTH = 64  # containers nested deeper are rendered as a marker string, never a RecursionError
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_KEY_PREFIXES: dict[str, str] = {}  # '"key":' for the ASCII keys seen so far (bounded)
+_MAX_CACHED_KEYS = 4096
+_HIGH = MAX_SAFE_INTEGER
+_LOW = -MAX_SAFE_INTEGER
+
+
+def _float(value: float) -> str:
+    text = float.__repr__(value)
+    if "e" in text or "n" in text or value == 0:  # exponent, nan, inf, -0.0: the full rules
+        if value - value == 0:  # finite
+            return format_number(value)
+        return encode_basestring(str(to_json_value(value)))
+    return text[:-2] if text[-2:] == ".0" else text
+
+
+def _int(value: int) -> str:
+    if _LOW <= value <= _HIGH:
+        return int.__repr__(value)
+    return encode_basestring(str(to_json_value(value)))
+
+
+def _utf16_order(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _repair(text: str) -> str:
+    """Surrogate pairs joined, lone surrogates replaced by U+FFFD: the result is valid UTF-8."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _string_keyed(mapping: Mapping[object, object]) -> dict[str, object]:
+    return {convert_key(key): value for key, value in mapping.items()}
+
+
+def _object(mapping: Mapping[object, object], active: set[int]) -> str:
+    try:
+        joined = "".join(mapping)  # type: ignore[arg-type]  # TypeError: a key is not a str
+    except TypeError:
+        mapping = _string_keyed(mapping)
+        joined = "".join(mapping)  # type: ignore[arg-type]  # every key is a str now
+    if joined.isascii():
+        keys: list[str] = sorted(mapping)  # type: ignore[type-var]  # all str
+        cache = True
+    else:
+        if _LONE_SURROGATE.search(joined):
+            mapping = {_repair(key): value for key, value in mapping.items()}  # type: ignore[attr-defined]
+        keys = sorted(mapping, key=_utf16_order)  # type: ignore[arg-type]
+        cache = False
+    parts = []
+    append = parts.append
+    for key in keys:
+        item = mapping[key]
+        prefix = _KEY_PREFIXES.get(key)
+        if prefix is None:
+            prefix = encode_basestring(key) + ":"
+            if cache and len(_KEY_PREFIXES) < _MAX_CACHED_KEYS:
+                _KEY_PREFIXES[key] = prefix
+        kind = type(item)
+        if kind is str:
+            append(prefix + encode_basestring(item))
+        elif kind is int and _LOW <= item <= _HIGH:  # type: ignore[operator]
+            append(prefix + int.__repr__(item))  # type: ignore[arg-type]
+        elif kind is float:
+            append(prefix + _float(item))  # type: ignore[arg-type]
+        else:
+            append(prefix + _value(item, active))
+    return "{" + ",".join(parts) + "}"
+
+
+def _value(value: object, active: set[int]) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return _int(value)  # type: ignore[arg-type]
+    if kind is float:
+        return _float(value)  # type: ignore[arg-type]
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is dict or kind is list or kind is tuple:
+        if id(value) in active:
+            return '"<cycle>"'
+        if len(active) >= MAX_DEPTH:
+            return '"<max depth>"'
+        active.add(id(value))
+        try:
+            if kind is dict:
+                return _object(value, active)  # type: ignore[arg-type]
+            return "[" + ",".join([_value(item, active) for item in value]) + "]"  # type: ignore[attr-defined]
+        finally:
+            active.discard(id(value))
+    return _value(to_json_value(value, encode=canonical_dumps), active)
+
+
+def _finish(text: str) -> str:
+    if text.isascii() or not _LONE_SURROGATE.search(text):
+        return text
+    return _repair(text)
+
+
+def canonical_dumps(value: object) -> str:
+    """``value`` as one RFC 8785 canonical JSON text; never raises (see to_json_value)."""
+    return _finish(_value(value, set()))
+
+
+def encode_record(fields: dict[str, object]) -> str:
+    """A dict as one canonical JSON object: the formatter's entry point."""
+    return _finish(_object(fields, {id(fields)}))

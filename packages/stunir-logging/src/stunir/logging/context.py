@@ -1,0 +1,104 @@
+"""Fields carried by every record logged inside a scope, kept in a ``contextvars`` variable.
+
+The current fields are an immutable snapshot: entering a scope installs a new merged mapping and
+leaving it restores the previous one exactly, so a record (or a queue) holding a snapshot never
+sees it change. Each thread starts with no fields; each asyncio task starts with a copy of its
+creator's fields and never leaks its own back.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from types import MappingProxyType, TracebackType
+from typing import Any, ParamSpec, TypeVar
+
+__all__ = ["get_context", "log_context", "propagate_context"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+CURRENT: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar(
+    "stunir_logging_context", default=_EMPTY
+)
+
+
+def get_context() -> Mapping[str, object]:
+    """The fields of the current scope (read-only; empty outside every ``log_context``)."""
+    return CURRENT.get()
+
+
+class log_context:  # lower case: used like a function, `with log_context(user="ann"):`
+    """Add ``fields`` to every record logged inside this scope (sync or async ``with``).
+
+    Nested scopes merge (the inner value wins) and exit restores the outer fields exactly.
+    Also a decorator: ``@log_context(job="sync")`` wraps a function or coroutine function.
+    """
+
+    __slots__ = ("_fields", "_tokens")
+
+    def __init__(self, **fields: object) -> None:
+        self._fields = fields
+        self._tokens: list[contextvars.Token[Mapping[str, object]]] = []
+
+    def __enter__(self) -> Mapping[str, object]:
+        merged = MappingProxyType({**CURRENT.get(), **self._fields})
+        self._tokens.append(CURRENT.set(merged))
+        return merged
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        CURRENT.reset(self._tokens.pop())
+
+    async def __aenter__(self) -> Mapping[str, object]:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, traceback)
+
+    def __call__(self, function: F) -> F:
+        fields = self._fields
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with log_context(**fields):
+                    return await function(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with log_context(**fields):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def propagate_context(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` bound to the caller's current context, to run in another thread.
+
+    ``executor.submit(propagate_context(work), item)``: records logged by ``work`` carry the
+    fields of the scope that submitted it. Each call runs in its own copy, so the wrapper may be
+    called from many threads at once, and nothing it sets leaks back.
+    """
+    snapshot = contextvars.copy_context()
+
+    @functools.wraps(function)
+    def run_in_context(*args: P.args, **kwargs: P.kwargs) -> R:
+        return snapshot.copy().run(function, *args, **kwargs)
+
+    return run_in_context

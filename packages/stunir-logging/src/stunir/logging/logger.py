@@ -1,0 +1,155 @@
+"""A stdlib logger that takes structured fields as keywords, and binds them to children."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from types import MappingProxyType, TracebackType
+from typing import TypeAlias
+
+from stunir.logging.context import CURRENT
+from stunir.logging.records import CONTEXT_ATTR, FIELDS_ATTR
+
+__all__ = ["BoundLogger", "get_logger"]
+
+ExcInfo: TypeAlias = (
+    bool
+    | BaseException
+    | tuple[type[BaseException], BaseException, TracebackType | None]
+    | tuple[None, None, None]
+    | None
+)
+
+_DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = (
+    logging.DEBUG,
+    logging.INFO,
+    logging.WARNING,
+    logging.ERROR,
+    logging.CRITICAL,
+)
+_NO_FIELDS: Mapping[str, object] = MappingProxyType({})
+
+
+class BoundLogger:
+    """Wraps a ``logging.Logger``: same levels, handlers and propagation, plus keyword fields.
+
+    ``logger.info("paid", order_id=7)`` makes one ordinary LogRecord whose fields (and the
+    current ``log_context``) every stunir formatter renders. ``bind(**fields)`` returns a child
+    carrying them. Fields named like LogRecord attributes (``name``, ``msg``) are fine: they
+    live in one record attribute and are renamed on output, never a KeyError. Thread-safe.
+
+    Records carry no caller location (``pathname``, ``lineno``, ``funcName``) unless
+    ``caller_info=True``: finding the caller is most of stdlib logging's cost per record.
+    """
+
+    __slots__ = ("_caller_info", "_fields", "logger")
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        fields: Mapping[str, object] = _NO_FIELDS,
+        *,
+        caller_info: bool = False,
+    ) -> None:
+        self.logger = logger
+        self._fields = fields
+        self._caller_info = caller_info
+
+    @property
+    def name(self) -> str:
+        return self.logger.name
+
+    @property
+    def fields(self) -> Mapping[str, object]:
+        """The fields bound to this logger (read-only)."""
+        return MappingProxyType(dict(self._fields))
+
+    def __repr__(self) -> str:
+        return f"<BoundLogger {self.logger.name!r} fields={dict(self._fields)!r}>"
+
+    def bind(self, **fields: object) -> BoundLogger:
+        """A child logger carrying ``fields`` on every record, on top of this one's."""
+        return BoundLogger(
+            self.logger, MappingProxyType({**self._fields, **fields}), caller_info=self._caller_info
+        )
+
+    def unbind(self, *keys: str) -> BoundLogger:
+        """A child logger without ``keys`` (missing keys are ignored)."""
+        remaining = {key: value for key, value in self._fields.items() if key not in keys}
+        return BoundLogger(self.logger, MappingProxyType(remaining), caller_info=self._caller_info)
+
+    def is_enabled_for(self, level: int) -> bool:
+        return self.logger.isEnabledFor(level)
+
+    def debug(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
+              stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(_DEBUG):
+            self._log(_DEBUG, msg, args, exc_info, stack_info, fields)
+
+    def info(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
+             stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(_INFO):
+            self._log(_INFO, msg, args, exc_info, stack_info, fields)
+
+    def warning(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
+                stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(_WARNING):
+            self._log(_WARNING, msg, args, exc_info, stack_info, fields)
+
+    def error(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
+              stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(_ERROR):
+            self._log(_ERROR, msg, args, exc_info, stack_info, fields)
+
+    def exception(self, msg: object, /, *args: object, exc_info: ExcInfo = True,
+                  stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        """Log at ERROR with the exception being handled (its type, message and traceback)."""
+        if self.logger.isEnabledFor(_ERROR):
+            self._log(_ERROR, msg, args, exc_info, stack_info, fields)
+
+    def critical(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
+                 stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(_CRITICAL):
+            self._log(_CRITICAL, msg, args, exc_info, stack_info, fields)
+
+    def log(self, level: int, msg: object, /, *args: object, exc_info: ExcInfo = None,
+            stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+        if self.logger.isEnabledFor(level):
+            self._log(level, msg, args, exc_info, stack_info, fields)
+
+    def _log(
+        self,
+        level: int,
+        msg: object,
+        args: tuple[object, ...],
+        exc_info: ExcInfo,
+        stack_info: bool,
+        fields: dict[str, object],
+    ) -> None:
+        logger = self.logger
+        if exc_info:
+            if isinstance(exc_info, BaseException):
+                exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+            elif not isinstance(exc_info, tuple):
+                exc_info = sys.exc_info()
+        if self._fields:
+            fields = {**self._fields, **fields} if fields else dict(self._fields)
+        extra = {FIELDS_ATTR: fields, CONTEXT_ATTR: CURRENT.get()}
+        if self._caller_info or stack_info:
+            # Frames to skip: this method and the level method that called it.
+            logger._log(level, msg, args, exc_info, extra, stack_info, stacklevel=3)  # noqa: SLF001
+            return
+        record = logger.makeRecord(
+            logger.name, level, "(unknown file)", 0, msg, args, exc_info or None, None, extra
+        )
+        logger.handle(record)
+
+
+def get_logger(name: str | None = None, *, caller_info: bool = False, **fields: object) -> BoundLogger:
+    """The BoundLogger over ``logging.getLogger(name)``, optionally with bound ``fields``.
+
+    ``caller_info=True`` fills ``pathname``/``lineno``/``funcName`` on each record (slower).
+    """
+    fields_map = MappingProxyType(fields) if fields else _NO_FIELDS
+    return BoundLogger(logging.getLogger(name), fields_map, caller_info=caller_info)
