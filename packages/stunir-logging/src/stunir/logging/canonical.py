@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from json.encoder import encode_basestring
+from typing import Any
 
 from stunir.logging.conversion import MAX_SAFE_INTEGER, convert_key, to_json_value
 from stunir.logging.ecmascript import format_number
@@ -49,25 +50,25 @@ def _repair(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def _string_keyed(mapping: Mapping[object, object]) -> dict[str, object]:
+def _string_keyed(mapping: Mapping[Any, object]) -> dict[str, object]:
     return {convert_key(key): value for key, value in mapping.items()}
 
 
-def _object(mapping: Mapping[object, object], active: set[int]) -> str:
+def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
     try:
-        joined = "".join(mapping)  # type: ignore[arg-type]  # TypeError: a key is not a str
+        joined = "".join(mapping)  # TypeError: a key is not a str
     except TypeError:
         mapping = _string_keyed(mapping)
-        joined = "".join(mapping)  # type: ignore[arg-type]  # every key is a str now
+        joined = "".join(mapping)
     if joined.isascii():
-        keys: list[str] = sorted(mapping)  # type: ignore[type-var]  # all str
+        keys: list[str] = sorted(mapping)
         cache = True
     else:
         if _LONE_SURROGATE.search(joined):
-            mapping = {_repair(key): value for key, value in mapping.items()}  # type: ignore[attr-defined]
-        keys = sorted(mapping, key=_utf16_order)  # type: ignore[arg-type]
+            mapping = {_repair(key): value for key, value in mapping.items()}
+        keys = sorted(mapping, key=_utf16_order)
         cache = False
-    parts = []
+    parts: list[str] = []
     append = parts.append
     for key in keys:
         item = mapping[key]
@@ -78,9 +79,9 @@ def _object(mapping: Mapping[object, object], active: set[int]) -> str:
                 _KEY_PREFIXES[key] = prefix
         kind = type(item)
         if kind is str:
-            append(prefix + encode_basestring(item))
-        elif kind is int and _LOW <= item <= _HIGH:  # type: ignore[operator]
-            append(prefix + int.__repr__(item))  # type: ignore[arg-type]
+            append(prefix + encode_basestring(item))  # type: ignore[arg-type]  # checked: a str
+        elif kind is int and _LOW <= item <= _HIGH:  # type: ignore[operator]  # an int
+            append(prefix + int.__repr__(item))
         elif kind is float:
             append(prefix + _float(item))  # type: ignore[arg-type]
         else:
@@ -91,7 +92,7 @@ def _object(mapping: Mapping[object, object], active: set[int]) -> str:
 def _value(value: object, active: set[int]) -> str:
     kind = type(value)
     if kind is str:
-        return encode_basestring(value)
+        return encode_basestring(value)  # type: ignore[arg-type]  # checked: a str
     if kind is int:
         return _int(value)  # type: ignore[arg-type]
     if kind is float:

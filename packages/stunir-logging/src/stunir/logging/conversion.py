@@ -85,11 +85,17 @@ def _float(value: float) -> float | str:
 
 def _exception(exc: BaseException) -> dict[str, object]:
     kind = type(exc)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
     return {"type": name, "message": _safe_str(exc)}
 
 
-def _sorted_set(values: set[object] | frozenset[object], encode: Callable[[object], str]) -> list[object]:
+def _sorted_set(
+    values: set[object] | frozenset[object], encode: Callable[[object], str]
+) -> list[object]:
     encoded = sorted((encode(item), index) for index, item in enumerate(values))
     items = list(values)
     return [items[index] for _, index in encoded]

@@ -8,7 +8,7 @@ class LoggingError(Exception):
 
 
 class ConfigurationError(LoggingError, ValueError):
-    """A setting was refused at the boundary: names the setting, the bad value and what was expected.
+    """A setting refused at the boundary: names the setting, the bad value and what was expected.
 
     Logging itself never raises; only building loggers, formatters, filters and handlers does.
     """

@@ -72,9 +72,8 @@ class JSONFormatter(logging.Formatter):
             fields["format_error"] = format_error
         if self._redactor is not None:
             fields = self._redactor.redact(fields)
-        if names.fields_key is None:
-            line = fields
-        else:
+        line = fields
+        if names.fields_key is not None:
             line = {names.fields_key: fields} if fields else {}
         if self._static:
             line.update(self._static)

@@ -13,13 +13,10 @@ from stunir.logging.records import CONTEXT_ATTR, FIELDS_ATTR
 
 __all__ = ["BoundLogger", "get_logger"]
 
-ExcInfo: TypeAlias = (
-    bool
-    | BaseException
-    | tuple[type[BaseException], BaseException, TracebackType | None]
-    | tuple[None, None, None]
-    | None
+SysExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 )
+ExcInfo: TypeAlias = bool | BaseException | SysExcInfo | None
 
 _DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = (
     logging.DEBUG,
@@ -128,25 +125,37 @@ class BoundLogger:
         fields: dict[str, object],
     ) -> None:
         logger = self.logger
-        if exc_info:
-            if isinstance(exc_info, BaseException):
-                exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
-            elif not isinstance(exc_info, tuple):
-                exc_info = sys.exc_info()
+        exception: SysExcInfo | None = None
+        if isinstance(exc_info, BaseException):
+            exception = (type(exc_info), exc_info, exc_info.__traceback__)
+        elif isinstance(exc_info, tuple):
+            exception = exc_info
+        elif exc_info:
+            exception = sys.exc_info()
         if self._fields:
             fields = {**self._fields, **fields} if fields else dict(self._fields)
         extra = {FIELDS_ATTR: fields, CONTEXT_ATTR: CURRENT.get()}
         if self._caller_info or stack_info:
             # Frames to skip: this method and the level method that called it.
-            logger._log(level, msg, args, exc_info, extra, stack_info, stacklevel=3)  # noqa: SLF001
+            logger._log(level, msg, args, exception, extra, stack_info, stacklevel=3)
             return
         record = logger.makeRecord(
-            logger.name, level, "(unknown file)", 0, msg, args, exc_info or None, None, extra
+            logger.name,
+            level,
+            "(unknown file)",
+            0,
+            msg,
+            args,
+            exception,
+            None,
+            extra,
         )
         logger.handle(record)
 
 
-def get_logger(name: str | None = None, *, caller_info: bool = False, **fields: object) -> BoundLogger:
+def get_logger(
+    name: str | None = None, *, caller_info: bool = False, **fields: object
+) -> BoundLogger:
     """The BoundLogger over ``logging.getLogger(name)``, optionally with bound ``fields``.
 
     ``caller_info=True`` fills ``pathname``/``lineno``/``funcName`` on each record (slower).

@@ -37,7 +37,9 @@ _NOT_FIELDS = RESERVED_ATTRS | _OURS
 RENAME_PREFIX = "field_"
 
 
-def record_fields(record: logging.LogRecord, reserved: Collection[str] = RESERVED_ATTRS) -> dict[str, object]:
+def record_fields(
+    record: logging.LogRecord, reserved: Collection[str] = RESERVED_ATTRS
+) -> dict[str, object]:
     """The record's fields: context, then stdlib ``extra=`` attributes, then logger fields.
 
     A later source wins a key. Keys in ``reserved`` are renamed with the ``field_`` prefix.
@@ -84,7 +86,7 @@ def _rename(fields: dict[str, object], reserved: Collection[str]) -> dict[str, o
 
 
 def message_of(record: logging.LogRecord) -> tuple[str, str | None]:
-    """The rendered message, and the error text when ``msg % args`` failed (logging never raises)."""
+    """The rendered message, and the error text when ``msg % args`` failed (never raises)."""
     try:
         return record.getMessage(), None
     except Exception as exc:  # bad %-args from a caller must not lose the record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from stunir.logging.errors import ConfigurationError
 
@@ -62,10 +63,14 @@ class Redactor:
 
     def redact(self, fields: dict[str, object]) -> dict[str, object]:
         """``fields`` with sensitive values masked (the same dict when nothing matched)."""
-        return self._mapping(fields, 0)  # type: ignore[return-value]
+        return self._mapping(fields, 0)  # type: ignore[return-value]  # same key type out as in
 
-    def _mapping(self, mapping: Mapping[object, object], depth: int) -> Mapping[object, object]:
-        result: dict[object, object] | None = None
+    def redact_value(self, value: object) -> object:
+        """``value`` with sensitive keys masked in any mapping it holds (a copy when changed)."""
+        return self._value(value, 0)
+
+    def _mapping(self, mapping: Mapping[Any, object], depth: int) -> Mapping[Any, object]:
+        result: dict[Any, object] | None = None
         for key, value in mapping.items():
             if isinstance(key, str) and self.is_sensitive(key):
                 new: object = self.replacement

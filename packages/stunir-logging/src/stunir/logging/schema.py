@@ -40,9 +40,7 @@ class FieldNames:
 
 
 PLAIN = FieldNames()
-ECS = FieldNames(
-    timestamp="@timestamp", level="log.level", logger="log.logger", exception_key=None
-)
+ECS = FieldNames(timestamp="@timestamp", level="log.level", logger="log.logger", exception_key=None)
 OTEL = FieldNames(
     level="severity_text",
     level_number="severity_number",
@@ -64,7 +62,9 @@ def field_names(preset: str | FieldNames) -> FieldNames:
     try:
         return _PRESETS[preset]
     except (KeyError, TypeError):
-        raise ConfigurationError("fields", preset, "'plain', 'ecs', 'otel' or a FieldNames") from None
+        raise ConfigurationError(
+            "fields", preset, "'plain', 'ecs', 'otel' or a FieldNames"
+        ) from None
 
 
 def otel_severity_number(levelno: int) -> int:
