@@ -20,8 +20,10 @@ __all__ = ["canonical_dumps", "encode_record"]
 
 MAX_DEPTH = 64  # containers nested deeper are rendered as a marker string, never a RecursionError
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_KEY_PREFIXES: dict[str, str] = {}  # '"key":' for the ASCII keys seen so far (bounded)
-_MAX_CACHED_KEYS = 4096
+Order = tuple[tuple[str, str], ...]
+# Key order per key set, in insertion order: records from one call site share one shape.
+_ORDERS: dict[tuple[object, ...], Order] = {}
+_MAX_CACHED_SHAPES = 2048
 _HIGH = MAX_SAFE_INTEGER
 _LOW = -MAX_SAFE_INTEGER
 
@@ -54,34 +56,44 @@ def _string_keyed(mapping: Mapping[Any, object]) -> dict[str, object]:
     return {convert_key(key): value for key, value in mapping.items()}
 
 
-def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
+def _key_order(mapping: Mapping[Any, object]) -> tuple[Order, Mapping[Any, object], bool]:
+    """Sorted (key, '"key":') pairs, the mapping with str keys, and whether to cache the order."""
+    cacheable = True
     try:
         joined = "".join(mapping)  # TypeError: a key is not a str
     except TypeError:
         mapping = _string_keyed(mapping)
         joined = "".join(mapping)
+        cacheable = False
     if joined.isascii():
         keys: list[str] = sorted(mapping)
-        cache = True
     else:
         if _LONE_SURROGATE.search(joined):
             mapping = {_repair(key): value for key, value in mapping.items()}
+            cacheable = False
         keys = sorted(mapping, key=_utf16_order)
-        cache = False
+    order = tuple((key, encode_basestring(key) + ":") for key in keys)
+    return order, mapping, cacheable
+
+
+def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
+    shape = tuple(mapping)
+    order = _ORDERS.get(shape)
+    if order is None:
+        order, mapping, cacheable = _key_order(mapping)
+        if cacheable:
+            if len(_ORDERS) >= _MAX_CACHED_SHAPES:
+                _ORDERS.clear()
+            _ORDERS[shape] = order
     parts: list[str] = []
     append = parts.append
-    for key in keys:
+    for key, prefix in order:
         item = mapping[key]
-        prefix = _KEY_PREFIXES.get(key)
-        if prefix is None:
-            prefix = encode_basestring(key) + ":"
-            if cache and len(_KEY_PREFIXES) < _MAX_CACHED_KEYS:
-                _KEY_PREFIXES[key] = prefix
         kind = type(item)
         if kind is str:
             append(prefix + encode_basestring(item))  # type: ignore[arg-type]  # checked: a str
         elif kind is int and _LOW <= item <= _HIGH:  # type: ignore[operator]  # an int
-            append(prefix + int.__repr__(item))
+            append(prefix + int.__repr__(item))  # type: ignore[arg-type]
         elif kind is float:
             append(prefix + _float(item))  # type: ignore[arg-type]
         else:

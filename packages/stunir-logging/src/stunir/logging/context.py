@@ -21,15 +21,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
-_EMPTY: Mapping[str, object] = MappingProxyType({})
-CURRENT: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar(
-    "stunir_logging_context", default=_EMPTY
+# The dict in the variable is never mutated once set: a new scope sets a new dict. Records and
+# queues may therefore hold it by reference as a snapshot.
+CURRENT: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar(
+    "stunir_logging_context", default={}
 )
 
 
 def get_context() -> Mapping[str, object]:
     """The fields of the current scope (read-only; empty outside every ``log_context``)."""
-    return CURRENT.get()
+    return MappingProxyType(CURRENT.get())
 
 
 class log_context:  # lower case: used like a function, `with log_context(user="ann"):`
@@ -43,12 +44,12 @@ class log_context:  # lower case: used like a function, `with log_context(user="
 
     def __init__(self, **fields: object) -> None:
         self._fields = fields
-        self._tokens: list[contextvars.Token[Mapping[str, object]]] = []
+        self._tokens: list[contextvars.Token[dict[str, object]]] = []
 
     def __enter__(self) -> Mapping[str, object]:
-        merged = MappingProxyType({**CURRENT.get(), **self._fields})
+        merged = {**CURRENT.get(), **self._fields}
         self._tokens.append(CURRENT.set(merged))
-        return merged
+        return MappingProxyType(merged)
 
     def __exit__(
         self,

@@ -23,6 +23,9 @@ __all__ = [
     "SamplingStats",
 ]
 
+_MISSING = object()
+_NOTHING_RESERVED: frozenset[str] = frozenset()
+
 
 class LevelRangeFilter(logging.Filter):
     """Keeps records with ``min_level <= levelno <= max_level`` (e.g. INFO..WARNING to stdout)."""
@@ -55,7 +58,7 @@ class ContextFilter(logging.Filter):
         self.exclude = exclude
 
     def filter(self, record: logging.LogRecord) -> bool:
-        present = record_fields(record, ())
+        present = record_fields(record, _NOTHING_RESERVED)
         missing = object()
         matched = all(present.get(key, missing) == value for key, value in self.fields.items())
         return matched != self.exclude
@@ -106,7 +109,7 @@ class SamplingFilter(logging.Filter):
         fields = record.__dict__.get(FIELDS_ATTR)
         value = fields.get(self.key, _MISSING) if fields else _MISSING
         if value is _MISSING:
-            value = record_fields(record, ()).get(self.key, _MISSING)
+            value = record_fields(record, _NOTHING_RESERVED).get(self.key, _MISSING)
         keep = self.keep_unkeyed if value is _MISSING else self.keeps(value)
         with self._lock:
             if keep:
@@ -118,9 +121,6 @@ class SamplingFilter(logging.Filter):
     def stats(self) -> SamplingStats:
         with self._lock:
             return SamplingStats(self._kept, self._dropped)
-
-
-_MISSING = object()
 
 
 class RedactionFilter(logging.Filter):

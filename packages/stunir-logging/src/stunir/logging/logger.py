@@ -40,7 +40,7 @@ class BoundLogger:
     ``caller_info=True``: finding the caller is most of stdlib logging's cost per record.
     """
 
-    __slots__ = ("_caller_info", "_fields", "logger")
+    __slots__ = ("_cache", "_caller_info", "_fields", "logger")
 
     def __init__(
         self,
@@ -50,6 +50,9 @@ class BoundLogger:
         caller_info: bool = False,
     ) -> None:
         self.logger = logger
+        # stdlib's per-logger {level: enabled} cache, cleared in place on every level change: a
+        # False there lets a disabled call return without a method call.
+        self._cache: dict[int, bool] = getattr(logger, "_cache", {})
         self._fields = fields
         self._caller_info = caller_info
 
@@ -81,38 +84,38 @@ class BoundLogger:
 
     def debug(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
               stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(_DEBUG):
+        if self._cache.get(_DEBUG) is not False and self.logger.isEnabledFor(_DEBUG):
             self._log(_DEBUG, msg, args, exc_info, stack_info, fields)
 
     def info(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
              stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(_INFO):
+        if self._cache.get(_INFO) is not False and self.logger.isEnabledFor(_INFO):
             self._log(_INFO, msg, args, exc_info, stack_info, fields)
 
     def warning(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
                 stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(_WARNING):
+        if self._cache.get(_WARNING) is not False and self.logger.isEnabledFor(_WARNING):
             self._log(_WARNING, msg, args, exc_info, stack_info, fields)
 
     def error(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
               stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(_ERROR):
+        if self._cache.get(_ERROR) is not False and self.logger.isEnabledFor(_ERROR):
             self._log(_ERROR, msg, args, exc_info, stack_info, fields)
 
     def exception(self, msg: object, /, *args: object, exc_info: ExcInfo = True,
                   stack_info: bool = False, **fields: object) -> None:  # fmt: skip
         """Log at ERROR with the exception being handled (its type, message and traceback)."""
-        if self.logger.isEnabledFor(_ERROR):
+        if self._cache.get(_ERROR) is not False and self.logger.isEnabledFor(_ERROR):
             self._log(_ERROR, msg, args, exc_info, stack_info, fields)
 
     def critical(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
                  stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(_CRITICAL):
+        if self._cache.get(_CRITICAL) is not False and self.logger.isEnabledFor(_CRITICAL):
             self._log(_CRITICAL, msg, args, exc_info, stack_info, fields)
 
     def log(self, level: int, msg: object, /, *args: object, exc_info: ExcInfo = None,
             stack_info: bool = False, **fields: object) -> None:  # fmt: skip
-        if self.logger.isEnabledFor(level):
+        if self._cache.get(level) is not False and self.logger.isEnabledFor(level):
             self._log(level, msg, args, exc_info, stack_info, fields)
 
     def _log(
@@ -134,22 +137,15 @@ class BoundLogger:
             exception = sys.exc_info()
         if self._fields:
             fields = {**self._fields, **fields} if fields else dict(self._fields)
-        extra = {FIELDS_ATTR: fields, CONTEXT_ATTR: CURRENT.get()}
         if self._caller_info or stack_info:
+            extra = {FIELDS_ATTR: fields, CONTEXT_ATTR: CURRENT.get()}
             # Frames to skip: this method and the level method that called it.
             logger._log(level, msg, args, exception, extra, stack_info, stacklevel=3)
             return
-        record = logger.makeRecord(
-            logger.name,
-            level,
-            "(unknown file)",
-            0,
-            msg,
-            args,
-            exception,
-            None,
-            extra,
-        )
+        record = logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, exception)
+        attributes = record.__dict__
+        attributes[FIELDS_ATTR] = fields
+        attributes[CONTEXT_ATTR] = CURRENT.get()
         logger.handle(record)
 
 

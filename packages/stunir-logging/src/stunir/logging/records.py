@@ -34,11 +34,12 @@ RESERVED_ATTRS = frozenset(
     {*vars(logging.makeLogRecord({})), "message", "asctime", "taskName", "stack_info"}
 )
 _NOT_FIELDS = RESERVED_ATTRS | _OURS
+_LEN_WITH_OURS = len(vars(logging.makeLogRecord({FIELDS_ATTR: None, CONTEXT_ATTR: None})))
 RENAME_PREFIX = "field_"
 
 
 def record_fields(
-    record: logging.LogRecord, reserved: Collection[str] = RESERVED_ATTRS
+    record: logging.LogRecord, reserved: frozenset[str] = RESERVED_ATTRS
 ) -> dict[str, object]:
     """The record's fields: context, then stdlib ``extra=`` attributes, then logger fields.
 
@@ -50,7 +51,10 @@ def record_fields(
     if context is None:
         context = CURRENT.get()
     fields: Mapping[str, object] | None = attributes.get(FIELDS_ATTR)
-    extra_keys = attributes.keys() - _NOT_FIELDS
+    if len(attributes) == _LEN_WITH_OURS and fields is not None:
+        extra_keys: set[str] = set()  # a stunir logger's record: nothing but ours added
+    else:
+        extra_keys = attributes.keys() - _NOT_FIELDS
     if not extra_keys:
         if not context:
             merged = dict(fields) if fields else {}
@@ -67,7 +71,7 @@ def record_fields(
     suppressed = attributes.get(SUPPRESSED_ATTR)
     if suppressed:
         merged["suppressed"] = suppressed
-    if merged.keys() & reserved:
+    if not reserved.isdisjoint(merged):
         merged = _rename(merged, reserved)
     return merged
 
@@ -87,6 +91,9 @@ def _rename(fields: dict[str, object], reserved: Collection[str]) -> dict[str, o
 
 def message_of(record: logging.LogRecord) -> tuple[str, str | None]:
     """The rendered message, and the error text when ``msg % args`` failed (never raises)."""
+    msg = record.msg
+    if type(msg) is str and not record.args:
+        return msg, None
     try:
         return record.getMessage(), None
     except Exception as exc:  # bad %-args from a caller must not lose the record

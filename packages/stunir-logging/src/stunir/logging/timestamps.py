@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 __all__ = ["rfc3339_utc"]
 
-_cache = threading.local()
+# The last second rendered. Replaced whole (one tuple), so threads racing on it stay correct.
+_last: tuple[int, str] = (-1, "")
 
 
 def _second(whole_seconds: int) -> str:
-    cached: tuple[int, str] | None = getattr(_cache, "second", None)
-    if cached is not None and cached[0] == whole_seconds:
+    global _last  # a one-entry cache
+    cached = _last
+    if cached[0] == whole_seconds:
         return cached[1]
     text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole_seconds))
-    _cache.second = (whole_seconds, text)
+    _last = (whole_seconds, text)
     return text
+
+
+_last_milli: tuple[int, str] = (-1, "")
 
 
 def rfc3339_utc(created: float, *, digits: int = 3) -> str:
     """``created`` (seconds since the epoch) in UTC with ``digits`` (3 or 6) fractional digits."""
-    whole = int(created // 1)
-    if digits == 6:
-        fraction = min(int((created - whole) * 1_000_000), 999_999)
-        return f"{_second(whole)}.{fraction:06d}Z"
-    fraction = min(int((created - whole) * 1000), 999)
-    return f"{_second(whole)}.{fraction:03d}Z"
+    global _last_milli  # a one-entry cache
+    if digits == 3:
+        milli = int(created * 1000)
+        cached = _last_milli
+        if cached[0] == milli:
+            return cached[1]
+        text = f"{_second(milli // 1000)}.{milli % 1000:03d}Z"
+        _last_milli = (milli, text)
+        return text
+    whole = int(created)
+    fraction = min(int((created - whole) * 1_000_000), 999_999)
+    return f"{_second(whole)}.{fraction:06d}Z"
