@@ -23,8 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # The dict in the variable is never mutated once set: a new scope sets a new dict. Records and
 # queues may therefore hold it by reference as a snapshot.
+_NO_FIELDS: dict[str, object] = {}  # shared and never mutated, like every value set below
 CURRENT: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar(
-    "stunir_logging_context", default={}
+    "stunir_logging_context", default=_NO_FIELDS
 )
 
 
