@@ -1,0 +1,83 @@
+"""Fixtures shared by the stunir.logging tests: restored global logging state, captured output."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import warnings
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from stunir.logging import JSONFormatter
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Every test leaves the root logger, logger levels and warnings capture as it found them."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    loggers = {
+        name: (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    warnings_logger = logging.getLogger("py.warnings")
+    showwarning = warnings.showwarning
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if handler not in handlers:
+            handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger):
+            continue
+        saved = loggers.get(name)
+        if saved is None:
+            logger.setLevel(logging.NOTSET)
+            logger.handlers.clear()
+            logger.propagate = True
+            logger.disabled = False
+        else:
+            logger.level, logger.handlers[:], logger.propagate, logger.disabled = (
+                saved[0],
+                saved[1],
+                saved[2],
+                saved[3],
+            )
+    logging.root.manager._clear_cache()
+    warnings.showwarning = showwarning
+    del warnings_logger
+
+
+@pytest.fixture
+def json_logger() -> Callable[..., tuple[logging.Logger, io.StringIO]]:
+    """A fresh non-propagating stdlib logger writing canonical JSON lines to a StringIO."""
+
+    def make(
+        name: str = "test", formatter: logging.Formatter | None = None, level: int = logging.DEBUG
+    ) -> tuple[logging.Logger, io.StringIO]:
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatter or JSONFormatter())
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+        return logger, stream
+
+    return make
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    """The JSON objects written to ``stream``, one per line."""
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.fixture
+def read_lines() -> Callable[[io.StringIO], list[dict[str, object]]]:
+    return lines
