@@ -23,9 +23,9 @@ def restore_logging() -> Iterator[None]:
         for name, logger in logging.root.manager.loggerDict.items()
         if isinstance(logger, logging.Logger)
     }
-    warnings_logger = logging.getLogger("py.warnings")
     showwarning = warnings.showwarning
     yield
+    logging.captureWarnings(False)  # undoes configure_logging(capture_warnings=True)
     for handler in list(root.handlers):
         root.removeHandler(handler)
         if handler not in handlers:
@@ -50,8 +50,7 @@ def restore_logging() -> Iterator[None]:
                 saved[3],
             )
     logging.root.manager._clear_cache()
-    warnings.showwarning = showwarning
-    del warnings_logger
+    assert warnings.showwarning is showwarning
 
 
 @pytest.fixture

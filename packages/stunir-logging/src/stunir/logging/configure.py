@@ -13,7 +13,7 @@ from stunir.logging.errors import ConfigurationError
 from stunir.logging.json_formatter import JSONFormatter
 from stunir.logging.levels import parse_level
 from stunir.logging.redact_option import RedactOption
-from stunir.logging.schema import FieldNames
+from stunir.logging.schema import FieldNames, field_names
 from stunir.logging.terminal import ColorMode
 
 __all__ = ["configure_logging"]
@@ -58,6 +58,7 @@ def configure_logging(
         isinstance(handler, logging.Handler) for handler in handlers
     ):
         raise ConfigurationError("handlers", handlers, "a list of logging.Handler instances")
+    field_names(fields)  # refused here even when the console output is not JSON
     target = sys.stderr if stream is None else stream
     if not callable(getattr(target, "write", None)):
         raise ConfigurationError("stream", stream, "a text stream with a write() method")
