@@ -134,15 +134,23 @@ class RotatingFileHandler(logging.Handler):
             self._size = self._stream.tell()
             self._period = self._period_of(self._clock())
 
+    def _rotated_files(self, index: int) -> list[Path]:
+        plain = self._rotated_name(index)
+        return [path for path in (plain, Path(f"{plain}.gz")) if path.exists()]
+
     def _shift(self) -> None:
-        for suffix in ("", ".gz"):
-            oldest = Path(f"{self._rotated_name(self.backup_count)}{suffix}")
-            oldest.unlink(missing_ok=True)
-        for index in range(self.backup_count - 1, 0, -1):
-            for suffix in ("", ".gz"):
-                source = Path(f"{self._rotated_name(index)}{suffix}")
-                if source.exists():
-                    os.replace(source, f"{self._rotated_name(index + 1)}{suffix}")
+        """Move ``.1`` .. ``.N`` up by one (only the unbroken run from ``.1``: cheap for big N)."""
+        count = 0
+        while count < self.backup_count and self._rotated_files(count + 1):
+            count += 1
+        if count == self.backup_count:
+            for path in self._rotated_files(count):
+                path.unlink()
+            count -= 1
+        for index in range(count, 0, -1):
+            target = self._rotated_name(index + 1)
+            for path in self._rotated_files(index):
+                os.replace(path, f"{target}{path.name[len(self._rotated_name(index).name) :]}")
 
     @staticmethod
     def _gzip(source: Path) -> None:
