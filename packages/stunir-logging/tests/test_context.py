@@ -1,4 +1,4 @@
-"""log_context: scopes merge and restore exactly; threads and tasks never see each other's fields."""
+"""log_context: scopes merge and restore exactly; threads and tasks never share fields."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_fifty_threads_never_see_each_others_fields() -> None:
                         snapshots.append(dict(get_context()))
             snapshots.append(dict(get_context()))
             seen[index] = snapshots
-        except BaseException as exc:  # noqa: BLE001  # collected and re-raised in the test thread
+        except BaseException as exc:  # collected and re-raised in the test thread
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(50)]

@@ -35,7 +35,7 @@ def test_timestamp_is_rfc3339_utc_from_the_record_time() -> None:
 
 
 def test_line_is_canonical_and_single_line_even_with_newlines_in_values() -> None:
-    record = _record("first\nsecond\r\n{\"forged\": true}", note="a\u2028b")
+    record = _record('first\nsecond\r\n{"forged": true}', note="a\u2028b")
     text = JSONFormatter().format(record)
     assert "\n" not in text
     assert "\r" not in text
@@ -58,7 +58,9 @@ def test_non_json_values_never_raise() -> None:
 
 
 def test_ecs_preset_names(json_logger: MakeLogger, read_lines: ReadLines) -> None:
-    _, stream = json_logger("ecs", JSONFormatter(fields="ecs", static_fields={"ecs.version": "8.11.0"}))
+    _, stream = json_logger(
+        "ecs", JSONFormatter(fields="ecs", static_fields={"ecs.version": "8.11.0"})
+    )
     try:
         raise RuntimeError("down")
     except RuntimeError:
@@ -166,7 +168,11 @@ def test_constructible_from_dictconfig() -> None:
                 }
             },
             "handlers": {
-                "out": {"class": "logging.StreamHandler", "formatter": "canonical", "stream": stream}
+                "out": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "canonical",
+                    "stream": stream,
+                }
             },
             "loggers": {"dc": {"handlers": ["out"], "level": "INFO", "propagate": False}},
         }

@@ -69,8 +69,11 @@ def test_call_fields_win_over_bound_fields_which_win_over_context(
     assert first["only_context"] == 1
 
 
-@pytest.mark.parametrize("field", ["name", "msg", "args", "levelname", "exc_info", "message",
-                                   "asctime", "process", "lineno", "level", "timestamp", "logger"])  # fmt: skip
+RESERVED = ["name", "msg", "args", "levelname", "exc_info", "message", "asctime", "process",
+            "lineno", "level", "timestamp", "logger"]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", RESERVED)
 def test_reserved_field_names_are_renamed_never_a_key_error(
     json_logger: MakeLogger, read_lines: ReadLines, field: str
 ) -> None:

@@ -1,4 +1,4 @@
-"""RateLimitFilter: N per (logger, template) per window, in virtual time, with a suppressed count."""
+"""RateLimitFilter: N per (logger, template) per window, in virtual time, counting the rest."""
 
 from __future__ import annotations
 

@@ -26,9 +26,7 @@ def _record(message: str) -> logging.LogRecord:
 
 def _read_all(path: Path) -> list[str]:
     """Every line in the log and its rotated files, oldest first."""
-    rotated = sorted(
-        path.parent.glob(path.name + ".*"), key=lambda p: -int(p.name.split(".")[2])
-    )
+    rotated = sorted(path.parent.glob(path.name + ".*"), key=lambda p: -int(p.name.split(".")[2]))
     text = ""
     for file in [*rotated, path]:
         data = file.read_bytes()
@@ -147,7 +145,9 @@ def test_concurrent_writers_every_record_accounted_for(tmp_path: Path) -> None:
         thread.join()
     handler.close()
     lines = _read_all(path)
-    expected = {f"thread={t} index={i:03d} payload={'y' * 30}" for t in range(8) for i in range(250)}
+    expected = {
+        f"thread={t} index={i:03d} payload={'y' * 30}" for t in range(8) for i in range(250)
+    }
     assert len(lines) == 2000
     assert set(lines) == expected
     for thread in range(8):  # each writer's records stay in its order across files

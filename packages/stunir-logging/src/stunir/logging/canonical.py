@@ -88,27 +88,27 @@ def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
     parts: list[str] = []
     append = parts.append
     for key, prefix in order:
-        item = mapping[key]
+        item: Any = mapping[key]  # dispatched on its exact type below
         kind = type(item)
         if kind is str:
-            append(prefix + encode_basestring(item))  # type: ignore[arg-type]  # checked: a str
-        elif kind is int and _LOW <= item <= _HIGH:  # type: ignore[operator]  # an int
-            append(prefix + int.__repr__(item))  # type: ignore[arg-type]
+            append(prefix + encode_basestring(item))
+        elif kind is int and _LOW <= item <= _HIGH:
+            append(prefix + int.__repr__(item))
         elif kind is float:
-            append(prefix + _float(item))  # type: ignore[arg-type]
+            append(prefix + _float(item))
         else:
             append(prefix + _value(item, active))
     return "{" + ",".join(parts) + "}"
 
 
-def _value(value: object, active: set[int]) -> str:
+def _value(value: Any, active: set[int]) -> str:
     kind = type(value)
     if kind is str:
-        return encode_basestring(value)  # type: ignore[arg-type]  # checked: a str
+        return encode_basestring(value)
     if kind is int:
-        return _int(value)  # type: ignore[arg-type]
+        return _int(value)
     if kind is float:
-        return _float(value)  # type: ignore[arg-type]
+        return _float(value)
     if value is None:
         return "null"
     if value is True:
@@ -123,8 +123,8 @@ def _value(value: object, active: set[int]) -> str:
         active.add(id(value))
         try:
             if kind is dict:
-                return _object(value, active)  # type: ignore[arg-type]
-            return "[" + ",".join([_value(item, active) for item in value]) + "]"  # type: ignore[attr-defined]
+                return _object(value, active)
+            return "[" + ",".join([_value(item, active) for item in value]) + "]"
         finally:
             active.discard(id(value))
     return _value(to_json_value(value, encode=canonical_dumps), active)
