@@ -26,6 +26,9 @@ _DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = (
     logging.CRITICAL,
 )
 _NO_FIELDS: Mapping[str, object] = MappingProxyType({})
+# Frames between the user's call and Logger._log: the level method and BoundLogger._log. Before
+# 3.11, findCaller counted the frame that called Logger._log itself as the first level.
+_STACKLEVEL = 3 if sys.version_info >= (3, 11) else 2
 
 
 class BoundLogger:
@@ -139,8 +142,7 @@ class BoundLogger:
             fields = {**self._fields, **fields} if fields else dict(self._fields)
         if self._caller_info or stack_info:
             extra = {FIELDS_ATTR: fields, CONTEXT_ATTR: CURRENT.get()}
-            # Frames to skip: this method and the level method that called it.
-            logger._log(level, msg, args, exception, extra, stack_info, stacklevel=3)
+            logger._log(level, msg, args, exception, extra, stack_info, stacklevel=_STACKLEVEL)
             return
         record = logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, exception)
         attributes = record.__dict__
