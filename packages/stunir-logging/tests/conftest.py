@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -75,6 +76,35 @@ def json_logger() -> Callable[..., tuple[logging.Logger, io.StringIO]]:
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
     """The JSON objects written to ``stream``, one per line."""
     return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+RunThreads = Callable[[Callable[[int], object], int], None]
+
+
+@pytest.fixture
+def run_threads() -> RunThreads:
+    """Run ``target(index)`` in ``count`` real threads at once; re-raise the first failure."""
+
+    def run(target: Callable[[int], object], count: int) -> None:
+        errors: list[BaseException] = []
+        barrier = threading.Barrier(count)
+
+        def body(index: int) -> None:
+            try:
+                barrier.wait()
+                target(index)
+            except BaseException as exc:  # re-raised below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=body, args=(n,)) for n in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+
+    return run
 
 
 @pytest.fixture

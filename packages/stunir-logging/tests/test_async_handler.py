@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from stunir.logging import (
     get_logger,
     log_context,
 )
+
+RunThreads = Callable[[Callable[[int], object], int], None]
 
 
 class ListHandler(logging.Handler):
@@ -52,7 +55,7 @@ def _record(msg: str, *args: object) -> logging.LogRecord:
     return logging.LogRecord("async", logging.INFO, __file__, 1, msg, args or None, None)
 
 
-def test_nothing_accepted_is_lost_on_close_under_many_threads() -> None:
+def test_nothing_accepted_is_lost_on_close_under_many_threads(run_threads: RunThreads) -> None:
     sink = ListHandler()
     handler = AsyncHandler([sink], capacity=100_000)
 
@@ -60,11 +63,7 @@ def test_nothing_accepted_is_lost_on_close_under_many_threads() -> None:
         for index in range(300):
             handler.handle(_record("t%d i%d", thread, index))
 
-    threads = [threading.Thread(target=produce, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(produce, 10)
     handler.close()
     messages = [record.getMessage() for record in sink.records]
     assert sorted(messages) == sorted(f"t{t} i{i}" for t in range(10) for i in range(300))

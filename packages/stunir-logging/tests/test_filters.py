@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 from collections.abc import Callable
 
 import pytest
@@ -21,6 +20,7 @@ from stunir.logging import (
 )
 
 MakeLogger = Callable[..., tuple[logging.Logger, io.StringIO]]
+RunThreads = Callable[[Callable[[int], object], int], None]
 
 
 def _messages(stream: io.StringIO) -> list[str]:
@@ -121,20 +121,16 @@ def test_sampling_refuses_bad_rates(rate: object) -> None:
         SamplingFilter(rate)  # type: ignore[arg-type]
 
 
-def test_sampling_counts_are_exact_under_threads() -> None:
+def test_sampling_counts_are_exact_under_threads(run_threads: RunThreads) -> None:
     sampler = SamplingFilter(0.5)
     record = logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
     record.request_id = "fixed"
 
-    def run() -> None:
+    def run(_: int) -> None:
         for _ in range(500):
             sampler.filter(record)
 
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(run, 8)
     stats = sampler.stats()
     assert stats.kept + stats.dropped == 4000
     assert stats.kept in (0, 4000)

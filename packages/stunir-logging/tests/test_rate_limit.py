@@ -13,6 +13,7 @@ import pytest
 from stunir.logging import ConfigurationError, RateLimitFilter, get_logger
 
 MakeLogger = Callable[..., tuple[logging.Logger, io.StringIO]]
+RunThreads = Callable[[Callable[[int], object], int], None]
 
 
 class Clock:
@@ -64,22 +65,18 @@ def test_levels_at_or_above_always_level_are_never_limited() -> None:
     assert all(limiter.filter(record) for _ in range(5))
 
 
-def test_exact_under_threads() -> None:
+def test_exact_under_threads(run_threads: RunThreads) -> None:
     limiter = RateLimitFilter(100, per_seconds=60, clock=Clock())
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hot path", None, None)
     passed: list[int] = []
     lock = threading.Lock()
 
-    def run() -> None:
+    def run(_: int) -> None:
         count = sum(limiter.filter(record) for _ in range(500))
         with lock:
             passed.append(count)
 
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(run, 8)
     assert sum(passed) == 100
     assert limiter.stats().suppressed == 3900
 

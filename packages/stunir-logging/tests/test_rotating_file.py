@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import logging
-import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from stunir.logging import ConfigurationError, RotatingFileHandler
+
+RunThreads = Callable[[Callable[[int], object], int], None]
 
 
 class Clock:
@@ -124,25 +126,21 @@ def test_manual_rotate_and_appending_to_an_existing_file(tmp_path: Path) -> None
     assert path.read_text() == "after\n"
 
 
-def test_concurrent_writers_every_record_accounted_for(tmp_path: Path) -> None:
+def test_concurrent_writers_every_record_accounted_for(
+    tmp_path: Path, run_threads: RunThreads
+) -> None:
     path = tmp_path / "app.log"
     handler = _handler(path, max_bytes=2_000, backup_count=10_000)
     logger = logging.getLogger("rotation.threads")
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    barrier = threading.Barrier(8)
 
     def writer(thread: int) -> None:
-        barrier.wait()
         for index in range(250):
             logger.info("thread=%d index=%03d payload=%s", thread, index, "y" * 30)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_threads(writer, 8)
     handler.close()
     lines = _read_all(path)
     expected = {

@@ -150,6 +150,16 @@ def udp_receiver() -> Iterator[socket.socket]:
 
 
 @pytest.fixture
+def tcp_server() -> Iterator[socket.socket]:
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(2)
+    server.settimeout(5)
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def short_tmp() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(dir="/tmp") as name:  # Unix socket paths must be short
         yield Path(name)
@@ -216,11 +226,8 @@ def test_no_fields_means_nil_structured_data_and_header_fields_are_sanitised(
     assert message.message == "multi\nline"
 
 
-def test_tcp_uses_octet_counting_so_newlines_are_safe() -> None:
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(5)
+def test_tcp_uses_octet_counting_so_newlines_are_safe(tcp_server: socket.socket) -> None:
+    server = tcp_server
     handler = SyslogHandler(server.getsockname(), transport="tcp")
     handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     try:
@@ -232,16 +239,12 @@ def test_tcp_uses_octet_counting_so_newlines_are_safe() -> None:
         conn.close()
     finally:
         handler.close()
-        server.close()
     messages = [parse_rfc5424(frame).message for frame in frames]
     assert messages == ["INFO one", "INFO two\nlines", "INFO three " + "x" * 5000]
 
 
-def test_tcp_reconnects_after_the_server_drops_the_connection() -> None:
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(2)
-    server.settimeout(5)
+def test_tcp_reconnects_after_the_server_drops_the_connection(tcp_server: socket.socket) -> None:
+    server = tcp_server
     handler = SyslogHandler(server.getsockname(), transport="tcp")
     try:
         handler.handle(_record("before"))
@@ -266,7 +269,6 @@ def test_tcp_reconnects_after_the_server_drops_the_connection() -> None:
         second.close()
     finally:
         handler.close()
-        server.close()
 
 
 def test_unix_datagram_socket(short_tmp: Path) -> None:
