@@ -78,10 +78,18 @@ class AsyncHandler(logging.Handler):
 
     def _reset_state(self) -> None:
         self._queue: deque[logging.LogRecord] = deque()
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()  # the queue, the counters and the flags below
+        self._room = threading.Condition(self._lock)  # producers waiting on a full queue
+        self._drained = threading.Condition(self._lock)  # flush() waiting for the worker
+        # The worker sleeps by acquiring this held lock; a producer releases it once to wake it
+        # (cheaper than a Condition notify on every record).
+        self._wakeup = threading.Lock()
+        self._wakeup.acquire()
+        self._sleeping = False
+        self._blocked_producers = 0
+        self._flush_waiters = 0
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._worker_idle = False
         self._enqueued = 0
         self._emitted = 0
         self._dropped = 0
@@ -112,8 +120,7 @@ class AsyncHandler(logging.Handler):
                 record.args = None
             except Exception:  # leave a bad format for the formatter to report
                 pass
-        cond = self._cond
-        with cond:
+        with self._lock:
             if self._closed:
                 self._dropped += 1
                 return
@@ -122,10 +129,11 @@ class AsyncHandler(logging.Handler):
                 return
             self._queue.append(record)
             self._enqueued += 1
-            if self._thread is None:
+            if self._sleeping:
+                self._sleeping = False
+                self._wakeup.release()
+            elif self._thread is None:
                 self._start()
-            elif self._worker_idle:
-                cond.notify_all()
 
     def _make_room(self) -> bool:
         """Called with the lock held and the queue full; True when the record may be queued."""
@@ -148,7 +156,11 @@ class AsyncHandler(logging.Handler):
             timeout = None if deadline is None else deadline - time.monotonic()
             if timeout is not None and timeout <= 0:
                 return False
-            self._cond.wait(timeout)
+            self._blocked_producers += 1
+            try:
+                self._room.wait(timeout)
+            finally:
+                self._blocked_producers -= 1
         return not self._closed
 
     def _start(self) -> None:
@@ -157,25 +169,27 @@ class AsyncHandler(logging.Handler):
         thread.start()
 
     def _run(self) -> None:
-        cond = self._cond
         while True:
-            with cond:
-                while not self._queue and not self._closed:
-                    self._worker_idle = True
-                    cond.wait()
-                self._worker_idle = False
-                if not self._queue and self._closed:
-                    cond.notify_all()
-                    return
+            with self._lock:
                 batch = list(self._queue)
                 self._queue.clear()
                 self._in_flight = len(batch)
-                cond.notify_all()  # producers blocked on a full queue
+                if batch and self._blocked_producers:
+                    self._room.notify_all()
+                if not batch:
+                    if self._closed:
+                        self._drained.notify_all()
+                        return
+                    self._sleeping = True
+            if not batch:
+                self._wakeup.acquire()  # released by the next emit() or by shutdown()
+                continue
             self._write(batch)
-            with cond:
+            with self._lock:
                 self._emitted += len(batch)
                 self._in_flight = 0
-                cond.notify_all()  # flush() waiters
+                if self._flush_waiters:
+                    self._drained.notify_all()
 
     def _write(self, batch: list[logging.LogRecord]) -> None:
         try:
@@ -193,7 +207,7 @@ class AsyncHandler(logging.Handler):
     def flush(self, timeout_seconds: float | None = None) -> bool:  # type: ignore[override]
         """Wait until every record accepted so far is written; False if the timeout ran out."""
         deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
-        with self._cond:
+        with self._lock:
             if threading.current_thread() is self._thread:
                 return False
             while self._queue or self._in_flight:
@@ -202,7 +216,11 @@ class AsyncHandler(logging.Handler):
                 timeout = None if deadline is None else deadline - time.monotonic()
                 if timeout is not None and timeout <= 0:
                     return False
-                self._cond.wait(timeout)
+                self._flush_waiters += 1
+                try:
+                    self._drained.wait(timeout)
+                finally:
+                    self._flush_waiters -= 1
         for handler in self._resolved_quietly():
             handler.flush()
         return True
@@ -215,18 +233,21 @@ class AsyncHandler(logging.Handler):
 
     def shutdown(self, timeout_seconds: float | None = None) -> None:
         """Stop accepting records, write everything accepted, stop the thread."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             thread = self._thread
-            self._cond.notify_all()
+            self._room.notify_all()
+            if self._sleeping:
+                self._sleeping = False
+                self._wakeup.release()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_seconds)
         if self._queue:  # the thread never started or did not finish: write in this thread
-            with self._cond:
+            with self._lock:
                 batch = list(self._queue)
                 self._queue.clear()
             self._write(batch)
-            with self._cond:
+            with self._lock:
                 self._emitted += len(batch)
         for handler in self._resolved_quietly():
             handler.flush()
@@ -236,7 +257,7 @@ class AsyncHandler(logging.Handler):
         super().close()
 
     def stats(self) -> AsyncHandlerStats:
-        with self._cond:
+        with self._lock:
             pending = len(self._queue) + self._in_flight
             return AsyncHandlerStats(
                 self._enqueued, self._emitted, self._dropped, pending, self.capacity

@@ -16,7 +16,6 @@ __all__ = ["BoundLogger", "get_logger"]
 SysExcInfo: TypeAlias = (
     tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 )
-ExcInfo: TypeAlias = bool | BaseException | SysExcInfo | None
 
 _DEBUG, _INFO, _WARNING, _ERROR, _CRITICAL = (
     logging.DEBUG,
@@ -38,6 +37,10 @@ class BoundLogger:
     current ``log_context``) every stunir formatter renders. ``bind(**fields)`` returns a child
     carrying them. Fields named like LogRecord attributes (``name``, ``msg``) are fine: they
     live in one record attribute and are renamed on output, never a KeyError. Thread-safe.
+
+    ``exc_info=`` (True, an exception, or a ``sys.exc_info()`` tuple) and ``stack_info=True``
+    keep their stdlib meaning and are not fields. The level methods take nothing else by
+    keyword, so a call below the level threshold costs one dict lookup.
 
     Records carry no caller location (``pathname``, ``lineno``, ``funcName``) unless
     ``caller_info=True``: finding the caller is most of stdlib logging's cost per record.
@@ -85,57 +88,53 @@ class BoundLogger:
     def is_enabled_for(self, level: int) -> bool:
         return self.logger.isEnabledFor(level)
 
-    def debug(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
-              stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def debug(self, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(_DEBUG) is not False and self.logger.isEnabledFor(_DEBUG):
-            self._log(_DEBUG, msg, args, exc_info, stack_info, fields)
+            self._log(_DEBUG, msg, args, fields)
 
-    def info(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
-             stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def info(self, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(_INFO) is not False and self.logger.isEnabledFor(_INFO):
-            self._log(_INFO, msg, args, exc_info, stack_info, fields)
+            self._log(_INFO, msg, args, fields)
 
-    def warning(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
-                stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def warning(self, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(_WARNING) is not False and self.logger.isEnabledFor(_WARNING):
-            self._log(_WARNING, msg, args, exc_info, stack_info, fields)
+            self._log(_WARNING, msg, args, fields)
 
-    def error(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
-              stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def error(self, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(_ERROR) is not False and self.logger.isEnabledFor(_ERROR):
-            self._log(_ERROR, msg, args, exc_info, stack_info, fields)
+            self._log(_ERROR, msg, args, fields)
 
-    def exception(self, msg: object, /, *args: object, exc_info: ExcInfo = True,
-                  stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def exception(self, msg: object, /, *args: object, **fields: object) -> None:
         """Log at ERROR with the exception being handled (its type, message and traceback)."""
         if self._cache.get(_ERROR) is not False and self.logger.isEnabledFor(_ERROR):
-            self._log(_ERROR, msg, args, exc_info, stack_info, fields)
+            self._log(_ERROR, msg, args, fields, True)
 
-    def critical(self, msg: object, /, *args: object, exc_info: ExcInfo = None,
-                 stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def critical(self, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(_CRITICAL) is not False and self.logger.isEnabledFor(_CRITICAL):
-            self._log(_CRITICAL, msg, args, exc_info, stack_info, fields)
+            self._log(_CRITICAL, msg, args, fields)
 
-    def log(self, level: int, msg: object, /, *args: object, exc_info: ExcInfo = None,
-            stack_info: bool = False, **fields: object) -> None:  # fmt: skip
+    def log(self, level: int, msg: object, /, *args: object, **fields: object) -> None:
         if self._cache.get(level) is not False and self.logger.isEnabledFor(level):
-            self._log(level, msg, args, exc_info, stack_info, fields)
+            self._log(level, msg, args, fields)
 
     def _log(
         self,
         level: int,
         msg: object,
         args: tuple[object, ...],
-        exc_info: ExcInfo,
-        stack_info: bool,
         fields: dict[str, object],
+        exc_info: object = None,
     ) -> None:
+        stack_info = False
+        if fields and ("exc_info" in fields or "stack_info" in fields):
+            exc_info = fields.pop("exc_info", exc_info)
+            stack_info = bool(fields.pop("stack_info", False))
         logger = self.logger
         exception: SysExcInfo | None = None
         if isinstance(exc_info, BaseException):
             exception = (type(exc_info), exc_info, exc_info.__traceback__)
-        elif isinstance(exc_info, tuple):
-            exception = exc_info
+        elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+            exception = exc_info  # sys.exc_info()-shaped, by contract
         elif exc_info:
             exception = sys.exc_info()
         if self._fields:
