@@ -76,7 +76,7 @@ def _key_order(mapping: Mapping[Any, object]) -> tuple[Order, Mapping[Any, objec
     return order, mapping, cacheable
 
 
-def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
+def _object(mapping: Mapping[Any, Any], active: set[int]) -> str:
     shape = tuple(mapping)
     order = _ORDERS.get(shape)
     if order is None:
@@ -85,20 +85,30 @@ def _object(mapping: Mapping[Any, object], active: set[int]) -> str:
             if len(_ORDERS) >= _MAX_CACHED_SHAPES:
                 _ORDERS.clear()
             _ORDERS[shape] = order
-    parts: list[str] = []
-    append = parts.append
-    for key, prefix in order:
-        item: Any = mapping[key]  # dispatched on its exact type below
-        kind = type(item)
-        if kind is str:
-            append(prefix + encode_basestring(item))
-        elif kind is int and _LOW <= item <= _HIGH:
-            append(prefix + int.__repr__(item))
-        elif kind is float:
-            append(prefix + _float(item))
-        else:
-            append(prefix + _value(item, active))
-    return "{" + ",".join(parts) + "}"
+    # One comprehension, strings inline: the common record is mostly strings.
+    return (
+        "{"
+        + ",".join(
+            [
+                prefix
+                + (
+                    encode_basestring(item)
+                    if (kind := type(item := mapping[key])) is str
+                    else _scalar(item, kind, active)
+                )
+                for key, prefix in order
+            ]
+        )
+        + "}"
+    )
+
+
+def _scalar(item: Any, kind: type, active: set[int]) -> str:
+    if kind is int and _LOW <= item <= _HIGH:
+        return int.__repr__(item)
+    if kind is float:
+        return _float(item)
+    return _value(item, active)
 
 
 def _value(value: Any, active: set[int]) -> str:

@@ -51,6 +51,13 @@ class JSONFormatter(logging.Formatter):
         self._record_attrs = tuple(record_attrs)
         self._digits = timestamp_digits
         names = self.field_names
+        self._decorated = bool(
+            self._record_attrs
+            or self._redactor
+            or self._static
+            or names.fields_key
+            or names.level_number
+        )
         self._reserved = (
             RESERVED_ATTRS if names.fields_key else RESERVED_ATTRS | names.top_level_keys()
         )
@@ -64,8 +71,29 @@ class JSONFormatter(logging.Formatter):
 
     def _format(self, record: logging.LogRecord) -> str:
         names = self.field_names
-        message, format_error = message_of(record)
-        fields = record_fields(record, self._reserved)
+        msg = record.msg
+        if type(msg) is str and not record.args:
+            message, format_error = msg, None
+        else:
+            message, format_error = message_of(record)
+        line = record_fields(record, self._reserved)
+        if self._decorated or format_error is not None:
+            line = self._decorate(line, record, format_error)
+        line[names.timestamp] = rfc3339_utc(record.created, digits=self._digits)
+        line[names.level] = record.levelname
+        line[names.logger] = record.name
+        line[names.message] = message
+        if record.exc_info or record.exc_text:
+            self._add_exception(line, record)
+        if record.stack_info:
+            line[names.stack] = record.stack_info
+        return encode_record(line)
+
+    def _decorate(
+        self, fields: dict[str, object], record: logging.LogRecord, format_error: str | None
+    ) -> dict[str, object]:
+        """The optional parts: record attributes, redaction, nesting, static fields."""
+        names = self.field_names
         for attr in self._record_attrs:
             fields[attr] = getattr(record, attr, None)
         if format_error is not None:
@@ -77,17 +105,9 @@ class JSONFormatter(logging.Formatter):
             line = {names.fields_key: fields} if fields else {}
         if self._static:
             line.update(self._static)
-        line[names.timestamp] = rfc3339_utc(record.created, digits=self._digits)
-        line[names.level] = record.levelname
-        line[names.logger] = record.name
-        line[names.message] = message
         if names.level_number:
             line[names.level_number] = otel_severity_number(record.levelno)
-        if record.exc_info or record.exc_text:
-            self._add_exception(line, record)
-        if record.stack_info:
-            line[names.stack] = record.stack_info
-        return encode_record(line)
+        return line
 
     def _add_exception(self, line: dict[str, object], record: logging.LogRecord) -> None:
         exception = exception_fields(record)

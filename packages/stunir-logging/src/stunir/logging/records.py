@@ -51,10 +51,11 @@ def record_fields(
     if context is None:
         context = CURRENT.get()
     fields: Mapping[str, object] | None = attributes.get(FIELDS_ATTR)
-    if len(attributes) == _LEN_WITH_OURS and fields is not None:
-        extra_keys: set[str] = set()  # a stunir logger's record: nothing but ours added
-    else:
-        extra_keys = attributes.keys() - _NOT_FIELDS
+    if fields is not None and len(attributes) == _LEN_WITH_OURS:
+        # A stunir logger's record with nothing else added: the common case, kept short.
+        merged = {**context, **fields} if context else dict(fields)
+        return merged if reserved.isdisjoint(merged) else _rename(merged, reserved)
+    extra_keys = attributes.keys() - _NOT_FIELDS
     if not extra_keys:
         if not context:
             merged = dict(fields) if fields else {}
