@@ -195,3 +195,14 @@ def test_non_string_messages_are_rendered() -> None:
     record.msg = {"event": "dict message"}  # type: ignore[assignment]
     line = json.loads(JSONFormatter().format(record))
     assert line["message"] == "{'event': 'dict message'}"
+
+
+def test_an_internal_failure_still_produces_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    formatter = JSONFormatter()
+
+    def broken(record: logging.LogRecord) -> str:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(formatter, "_format", broken)
+    line = json.loads(formatter.format(_record("kept")))
+    assert line == {"logger": "app", "message": "'kept'", "formatter_error": "RuntimeError: bug"}

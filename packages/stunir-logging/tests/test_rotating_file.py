@@ -188,3 +188,19 @@ def test_unencodable_text_is_written_escaped(tmp_path: Path) -> None:
     handler.close()
     assert path.read_text() == "caf\\xe9 \\ud800\n"
     assert "app.log" in repr(handler)
+
+
+def test_a_failed_rotation_keeps_writing_to_the_current_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "app.log"
+    handler = _handler(path, max_bytes=10, backup_count=1)
+    (tmp_path / "app.log.1").mkdir()  # the oldest backup cannot be deleted: rotation fails
+    (tmp_path / "app.log.1" / "keep").write_text("")
+    with caplog.at_level(logging.ERROR, logger="stunir.logging"):
+        for index in range(4):
+            handler.handle(_record(f"line {index:02d}"))
+    handler.close()
+    assert path.read_text().splitlines() == [f"line {i:02d}" for i in range(4)]
+    assert "rotation of" in caplog.text
+    assert handler.stats().rotations == 0

@@ -90,6 +90,7 @@ class AsyncHandler(logging.Handler):
         self._flush_waiters = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._unresolved_reported = False
         self._enqueued = 0
         self._emitted = 0
         self._dropped = 0
@@ -194,10 +195,10 @@ class AsyncHandler(logging.Handler):
     def _write(self, batch: list[logging.LogRecord]) -> None:
         try:
             handlers = self.handlers
-        except Exception:  # an unknown handler name
-            _log.exception(
-                "AsyncHandler cannot resolve its handlers; dropping %d records", len(batch)
-            )
+        except ConfigurationError as exc:  # an unknown handler name: say so once, not per batch
+            if not self._unresolved_reported:
+                self._unresolved_reported = True
+                _log.error("AsyncHandler dropping records: %s", exc)
             return
         for record in batch:
             for handler in handlers:

@@ -15,8 +15,6 @@ from stunir.logging.timestamps import rfc3339_utc
 
 __all__ = ["JSONFormatter"]
 
-_log = logging.getLogger("stunir.logging")
-
 
 class JSONFormatter(logging.Formatter):
     """Renders each record as one line of RFC 8785 canonical JSON; never raises.
@@ -65,9 +63,15 @@ class JSONFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         try:
             return self._format(record)
-        except Exception:  # the encoder is total; this guards a bug, never a user's value
-            _log.exception("JSONFormatter failed on a record from %s", record.name)
-            return encode_record({"logger": record.name, "message": str(record.msg)[:1000]})
+        except Exception as exc:  # the encoder is total: this guards a bug, not a user's value
+            # Not logged: the report could come back to this formatter and fail again.
+            return encode_record(
+                {
+                    "logger": str(record.name),
+                    "message": repr(record.msg)[:1000],
+                    "formatter_error": f"{type(exc).__name__}: {exc}"[:1000],
+                }
+            )
 
     def _format(self, record: logging.LogRecord) -> str:
         names = self.field_names

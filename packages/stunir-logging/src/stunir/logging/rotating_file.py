@@ -117,6 +117,7 @@ class RotatingFileHandler(logging.Handler):
 
     def _rotate(self) -> None:
         self._stream.close()
+        failure: OSError | None = None
         try:
             if self.backup_count == 0:
                 self.path.unlink(missing_ok=True)
@@ -127,12 +128,16 @@ class RotatingFileHandler(logging.Handler):
                 if self.compress:
                     self._gzip(first)
             self._rotations += 1
-        except OSError:  # keep writing to the current file rather than lose records
-            _log.exception("rotation of %s failed; still writing to it", self.path)
+        except OSError as exc:  # keep writing to the current file rather than lose records
+            failure = exc
         finally:
             self._stream = self._open()
-            self._size = self._stream.tell()
+            # After a failure the next attempt comes after another max_bytes (or interval):
+            # never a rotation attempt, and an error record, per record written.
+            self._size = 0 if failure else self._stream.tell()
             self._period = self._period_of(self._clock())
+        if failure is not None:  # logged after the state is consistent: it may come back here
+            _log.error("rotation of %s failed (%s); still writing to it", self.path, failure)
 
     def _rotated_files(self, index: int) -> list[Path]:
         plain = self._rotated_name(index)
