@@ -159,3 +159,24 @@ def test_propagate_context_isolates_concurrent_calls() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(wrapped, range(8)))
     assert results == [{"request_id": "shared", "index": i} for i in range(8)]
+
+
+def test_one_instance_shared_by_interleaved_tasks_restores_each_correctly() -> None:
+    shared = log_context(tenant="acme")
+
+    async def task(name: str, entered: asyncio.Event, other: asyncio.Event) -> object:
+        with log_context(task=name):
+            with shared:
+                entered.set()
+                await other.wait()
+                inside = dict(get_context())
+            return inside, dict(get_context())
+
+    async def main() -> list[object]:
+        a_in, b_in = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(task("a", a_in, b_in), task("b", b_in, a_in))
+
+    (a_inside, a_after), (b_inside, b_after) = asyncio.run(main())  # type: ignore[misc]
+    assert a_inside == {"task": "a", "tenant": "acme"}
+    assert b_inside == {"task": "b", "tenant": "acme"}
+    assert (a_after, b_after) == ({"task": "a"}, {"task": "b"})

@@ -28,6 +28,14 @@ CURRENT: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar(
     "stunir_logging_context", default=_NO_FIELDS
 )
 
+# The scopes entered in this thread or task, innermost last, each with the token that restores
+# what it replaced. Kept per context (not on the instance), so one log_context object may be
+# entered by many tasks and threads at once.
+_SCOPES: contextvars.ContextVar[
+    tuple[tuple[log_context, contextvars.Token[dict[str, object]]], ...]
+]
+_SCOPES = contextvars.ContextVar("stunir_logging_scopes", default=())
+
 
 def get_context() -> Mapping[str, object]:
     """The fields of the current scope (read-only; empty outside every ``log_context``)."""
@@ -41,15 +49,15 @@ class log_context:  # lower case: used like a function, `with log_context(user="
     Also a decorator: ``@log_context(job="sync")`` wraps a function or coroutine function.
     """
 
-    __slots__ = ("_fields", "_tokens")
+    __slots__ = ("_fields",)
 
     def __init__(self, **fields: object) -> None:
         self._fields = fields
-        self._tokens: list[contextvars.Token[dict[str, object]]] = []
 
     def __enter__(self) -> Mapping[str, object]:
         merged = {**CURRENT.get(), **self._fields}
-        self._tokens.append(CURRENT.set(merged))
+        token = CURRENT.set(merged)
+        _SCOPES.set((*_SCOPES.get(), (self, token)))
         return MappingProxyType(merged)
 
     def __exit__(
@@ -58,7 +66,12 @@ class log_context:  # lower case: used like a function, `with log_context(user="
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        CURRENT.reset(self._tokens.pop())
+        scopes = _SCOPES.get()
+        for index in range(len(scopes) - 1, -1, -1):
+            if scopes[index][0] is self:
+                CURRENT.reset(scopes[index][1])
+                _SCOPES.set(scopes[:index] + scopes[index + 1 :])
+                return
 
     async def __aenter__(self) -> Mapping[str, object]:
         return self.__enter__()
