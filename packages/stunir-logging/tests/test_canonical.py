@@ -146,6 +146,22 @@ def test_integers_beyond_2_53_are_written_as_exact_decimal_strings(value: int) -
     assert canonical_dumps(value).encode() == rfc8785.dumps(str(value))
 
 
+# Keys mixing the ranges where UTF-16 order and code-point order disagree.
+tricky_keys = st.text(
+    alphabet=st.sampled_from(["a", "Z", "\u00e9", "\u20ac", "\ue000", "\uffff", "\U00010000",
+                              "\U0001f600", "\U0010ffff", "\x00", "\n"]),
+    max_size=4,
+)  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(tricky_keys, st.integers(-10, 10) | floats, max_size=8))
+def test_astral_and_private_use_keys_sort_as_the_independent_implementation(
+    mapping: dict[str, object],
+) -> None:
+    assert canonical_dumps(mapping).encode() == rfc8785.dumps(mapping)
+
+
 @settings(max_examples=100)
 @given(st.dictionaries(st.text(max_size=6), st.integers(-10, 10), max_size=6))
 def test_key_order_matches_for_astral_and_bmp_keys(mapping: dict[str, int]) -> None:

@@ -43,7 +43,7 @@ class BoundLogger:
     keyword, so a call below the level threshold costs one dict lookup.
 
     Records carry no caller location (``pathname``, ``lineno``, ``funcName``) unless
-    ``caller_info=True``: finding the caller is most of stdlib logging's cost per record.
+    ``caller_info=True``: finding the caller is a large part of stdlib logging's cost per record.
     """
 
     __slots__ = ("_cache", "_caller_info", "_fields", "logger")
