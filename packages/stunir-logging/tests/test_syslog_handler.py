@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -350,3 +351,32 @@ def test_the_strict_parser_rejects_malformed_frames() -> None:
     ):
         with pytest.raises(ValueError, match=r"\w"):
             parse_rfc5424(bad)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_opens_its_own_connection(tcp_server: socket.socket) -> None:
+    handler = SyslogHandler(tcp_server.getsockname(), transport="tcp")
+    try:
+        handler.handle(_record("parent"))
+        parent_conn, _ = tcp_server.accept()
+        parent_conn.settimeout(5)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork beside threads: intended
+            pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                handler.handle(_record("child"))
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        child_conn, _ = tcp_server.accept()  # the child connected on its own
+        child_conn.settimeout(5)
+        assert parse_rfc5424(read_octet_counted(child_conn, 1)[0]).message == "child"
+        assert parse_rfc5424(read_octet_counted(parent_conn, 1)[0]).message == "parent"
+        child_conn.close()
+        parent_conn.close()
+    finally:
+        handler.close()

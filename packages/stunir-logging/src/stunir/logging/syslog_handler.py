@@ -34,7 +34,8 @@ class SyslogHandler(logging.Handler):
     ``/dev/log``; a stream socket there gets octet-counted frames). Fields go into one
     STRUCTURED-DATA element ``[sd_id key="value" ...]`` (``structured_data=False`` to omit);
     MSG is the formatted record, UTF-8 with a BOM. TCP connects lazily and reconnects once per
-    failed send; failures go to ``handleError``, never to the caller.
+    failed send; failures go to ``handleError``, never to the caller. After ``fork()`` the child
+    opens its own socket.
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class SyslogHandler(logging.Handler):
         self.msgid = header_field(msgid, 32)
         self.timeout_seconds = timeout_seconds
         self._socket: socket.socket | None = None
+        self._pid = os.getpid()
         self._stream_framing = transport == "tcp"
 
     def format_message(self, record: logging.LogRecord) -> bytes:
@@ -105,8 +107,11 @@ class SyslogHandler(logging.Handler):
             sock.send(message)
 
     def _connect(self) -> socket.socket:
+        if self._socket is not None and self._pid != os.getpid():
+            self._close_socket()  # forked: the child opens its own, never shares the parent's
         if self._socket is not None:
             return self._socket
+        self._pid = os.getpid()
         if self.transport == "udp":
             host, port = self._pair()
             info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
