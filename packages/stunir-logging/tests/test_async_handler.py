@@ -259,6 +259,7 @@ def test_an_unknown_handler_name_is_reported_not_raised() -> None:
         ({"capacity": 0}, "capacity"),
         ({"overflow": "spill"}, "overflow"),
         ({"block_timeout_seconds": -1}, "block_timeout_seconds"),
+        ({"level": "LOUD"}, "level"),
     ],
 )
 def test_bad_settings_are_refused(kwargs: dict[str, object], setting: str) -> None:

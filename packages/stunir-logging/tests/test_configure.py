@@ -142,3 +142,33 @@ def test_warnings_are_captured_into_logging() -> None:
     assert line["logger"] == "py.warnings"
     assert "old api" in str(line["message"])
     configure_logging(stream=io.StringIO(), capture_warnings=False)
+
+
+def test_what_it_builds_can_be_built_with_dictconfig_to_the_same_output() -> None:
+    import logging.config
+
+    ours = io.StringIO()
+    configure_logging(level="INFO", json_output=True, stream=ours, redact=True, fields="ecs")
+    with log_context(request_id="r1"):
+        get_logger("same").info("hello", password="x", n=1)
+    theirs = io.StringIO()
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {
+                "json": {"()": "stunir.logging.JSONFormatter", "fields": "ecs", "redact": True}
+            },
+            "handlers": {
+                "console": {"class": "logging.StreamHandler", "stream": theirs, "formatter": "json"}
+            },
+            "root": {"handlers": ["console"], "level": "INFO"},
+        }
+    )
+    with log_context(request_id="r1"):
+        get_logger("same").info("hello", password="x", n=1)
+    first, second = json.loads(ours.getvalue()), json.loads(theirs.getvalue())
+    first.pop("@timestamp")
+    second.pop("@timestamp")
+    assert first == second
+    assert first["password"] == "[REDACTED]"

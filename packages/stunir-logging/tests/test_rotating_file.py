@@ -173,12 +173,17 @@ def test_an_unwritable_path_is_refused_with_a_clear_error(tmp_path: Path) -> Non
         ({"interval_seconds": 0}, "interval_seconds"),
         ({"backup_count": -1}, "backup_count"),
         ({"encoding": "no-such-codec"}, "encoding"),
+        ({"level": "LOUD"}, "level"),
     ],
 )
 def test_bad_settings_are_refused(tmp_path: Path, kwargs: dict[str, object], setting: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         RotatingFileHandler(tmp_path / "x.log", **kwargs)  # type: ignore[arg-type]
     assert info.value.setting == setting
+    registered = [ref() for ref in vars(logging)["_handlerList"]]  # what shutdown() will close
+    assert not [
+        h for h in registered if isinstance(h, RotatingFileHandler) and h.path.name == "x.log"
+    ]
 
 
 def test_unencodable_text_is_written_escaped(tmp_path: Path) -> None:
@@ -204,3 +209,33 @@ def test_a_failed_rotation_keeps_writing_to_the_current_file(
     assert path.read_text().splitlines() == [f"line {i:02d}" for i in range(4)]
     assert "rotation of" in caplog.text
     assert handler.stats().rotations == 0
+
+
+def test_constructible_from_dictconfig(tmp_path: Path) -> None:
+    import logging.config
+
+    path = tmp_path / "dc.log"
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "handlers": {
+                "file": {
+                    "class": "stunir.logging.RotatingFileHandler",
+                    "filename": str(path),
+                    "max_bytes": 20,
+                    "backup_count": 3,
+                    "compress": True,
+                    "level": "INFO",
+                }
+            },
+            "loggers": {"dc.file": {"handlers": ["file"], "level": "INFO", "propagate": False}},
+        }
+    )
+    logger = logging.getLogger("dc.file")
+    for index in range(5):
+        logger.info("message %d", index)
+    handler = logger.handlers[0]
+    assert isinstance(handler, RotatingFileHandler)
+    handler.close()
+    assert _read_all(path) == [f"message {i}" for i in range(5)]

@@ -331,6 +331,7 @@ def test_send_failures_go_to_handle_error_never_the_caller(short_tmp: Path) -> N
         ({"facility": 24}, "facility"),
         ({"sd_id": "no-at-sign"}, "sd_id"),
         ({"sd_id": "bad name@1"}, "sd_id"),
+        ({"level": "LOUD"}, "level"),
     ],
 )
 def test_bad_settings_are_refused(kwargs: dict[str, object], setting: str) -> None:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from stunir.logging.context import CURRENT
 from stunir.logging.errors import ConfigurationError
+from stunir.logging.levels import parse_level
 from stunir.logging.records import CONTEXT_ATTR, TEMPLATE_ATTR
 from stunir.logging.validation import require_int, require_number
 
@@ -59,7 +60,7 @@ class AsyncHandler(logging.Handler):
         block_timeout_seconds: float | None = None,
         level: int | str = logging.NOTSET,
     ) -> None:
-        super().__init__(level)
+        handler_level = parse_level(level)  # all checked before Handler.__init__ registers us
         targets: object = handlers
         if isinstance(targets, logging.Handler | str) or not handlers:
             raise ConfigurationError("handlers", handlers, "a non-empty list of handlers")
@@ -74,6 +75,7 @@ class AsyncHandler(logging.Handler):
         self.overflow = overflow
         self.block_timeout_seconds = block_timeout_seconds
         self._reset_state()
+        super().__init__(handler_level)
         _LIVE.add(self)
 
     def _reset_state(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from stunir.logging.errors import ConfigurationError
+from stunir.logging.levels import parse_level
 from stunir.logging.validation import require_int, require_number
 
 __all__ = ["RotatingFileHandler", "RotationStats"]
@@ -54,7 +55,9 @@ class RotatingFileHandler(logging.Handler):
         clock: Callable[[], float] = time.time,
         level: int | str = logging.NOTSET,
     ) -> None:
-        super().__init__(level)
+        # Everything is checked (and the file opened) before Handler.__init__ registers this
+        # handler with logging: a refused handler must not linger in logging.shutdown's list.
+        handler_level = parse_level(level)
         self.max_bytes = require_int("max_bytes", max_bytes, 0)
         self.interval_seconds = (
             None
@@ -75,6 +78,7 @@ class RotatingFileHandler(logging.Handler):
         self._stream = self._open()
         self._size = self._stream.tell()
         self._period = self._period_of(clock())
+        super().__init__(handler_level)
 
     def _open(self) -> BinaryIO:
         try:

@@ -9,6 +9,7 @@ import sys
 from typing import Literal
 
 from stunir.logging.errors import ConfigurationError
+from stunir.logging.levels import parse_level
 from stunir.logging.records import record_fields
 from stunir.logging.rfc5424 import (
     build_message,
@@ -52,7 +53,7 @@ class SyslogHandler(logging.Handler):
         timeout_seconds: float = 5.0,
         level: int | str = logging.NOTSET,
     ) -> None:
-        super().__init__(level)
+        handler_level = parse_level(level)  # all checked before Handler.__init__ registers us
         if transport not in ("udp", "tcp", "unix"):
             raise ConfigurationError("transport", transport, "'udp', 'tcp' or 'unix'")
         self.transport = transport
@@ -67,6 +68,7 @@ class SyslogHandler(logging.Handler):
         self.timeout_seconds = timeout_seconds
         self._socket: socket.socket | None = None
         self._pid = os.getpid()
+        super().__init__(handler_level)
         self._stream_framing = transport == "tcp"
 
     def format_message(self, record: logging.LogRecord) -> bytes:
