@@ -47,6 +47,10 @@ def test_limits_per_template_and_reports_suppressed_on_the_next_window(
     assert "suppressed" not in lines[0]
     assert limiter.stats().suppressed == 3
     assert limiter.stats().passed == 4
+    assert limiter.pending_suppressed() == {}
+    for _ in range(3):
+        logger.warning("other template")
+    assert limiter.pending_suppressed() == {("rl", "other template"): 1}
 
 
 def test_loggers_are_limited_separately(json_logger: MakeLogger) -> None:

@@ -99,6 +99,14 @@ class RateLimitFilter(logging.Filter):
         while len(self._windows) > self.max_keys:  # oldest first: dicts keep insertion order
             del self._windows[next(iter(self._windows))]
 
+    def pending_suppressed(self) -> dict[tuple[str, object], int]:
+        """(logger, template) -> records suppressed and not yet reported on a later record.
+
+        For a last report at shutdown, when no further record of that template came.
+        """
+        with self._lock:
+            return {key: w.suppressed for key, w in self._windows.items() if w.suppressed}
+
     def stats(self) -> RateLimitStats:
         with self._lock:
             return RateLimitStats(self._passed, self._suppressed, len(self._windows))
