@@ -130,7 +130,7 @@ def test_redaction_and_suppressed_count_are_shown() -> None:
     record = _record("login", password="hunter2", stunir_suppressed=4)
     line = ColoredFormatter(colors=False, redact=True).format(record)
     assert "password=[REDACTED]" in line
-    assert "suppressed=4" in line
+    assert "login (suppressed 4 similar messages) password=[REDACTED]" in line
 
 
 def test_bad_format_args_are_reported_in_the_line() -> None:

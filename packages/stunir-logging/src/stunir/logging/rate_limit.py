@@ -34,8 +34,9 @@ class RateLimitFilter(logging.Filter):
     The template is the unformatted message (``"retrying %s"``), so one noisy call site is
     limited without muting others. The first record let through after a window in which some
     were suppressed carries the field ``suppressed`` = how many similar messages were dropped
-    (formatters render it; ColoredFormatter as ``suppressed=N``). Records at ``always_level`` or
-    above are never limited. ``clock`` is injectable (seconds, monotonic). Thread-safe.
+    (a JSON field; on the console ``(suppressed N similar messages)``). Records at
+    ``always_level`` or above are never limited. ``clock`` is injectable (seconds, monotonic).
+    Thread-safe.
     """
 
     def __init__(
