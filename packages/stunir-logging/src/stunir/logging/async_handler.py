@@ -88,8 +88,7 @@ class AsyncHandler(logging.Handler):
         self._wakeup = threading.Lock()
         self._wakeup.acquire()
         self._sleeping = False
-        self._blocked_producers = 0
-        self._flush_waiters = 0
+        self._waiters = 0  # producers waiting for room plus flush() callers waiting
         self._thread: threading.Thread | None = None
         self._closed = False
         self._unresolved_reported = False
@@ -156,15 +155,21 @@ class AsyncHandler(logging.Handler):
         while len(self._queue) >= self.capacity and not self._closed:
             if self._thread is None:
                 self._start()
-            timeout = None if deadline is None else deadline - time.monotonic()
-            if timeout is not None and timeout <= 0:
+            if not self._wait(self._room, deadline):
                 return False
-            self._blocked_producers += 1
-            try:
-                self._room.wait(timeout)
-            finally:
-                self._blocked_producers -= 1
         return not self._closed
+
+    def _wait(self, condition: threading.Condition, deadline: float | None) -> bool:
+        """Wait (lock held) for the worker's next notice; False once ``deadline`` has passed."""
+        timeout = None if deadline is None else deadline - time.monotonic()
+        if timeout is not None and timeout <= 0:
+            return False
+        self._waiters += 1
+        try:
+            condition.wait(timeout)
+        finally:
+            self._waiters -= 1
+        return True
 
     def _start(self) -> None:
         thread = threading.Thread(target=self._run, name="stunir-logging-async", daemon=True)
@@ -177,7 +182,7 @@ class AsyncHandler(logging.Handler):
                 batch = list(self._queue)
                 self._queue.clear()
                 self._in_flight = len(batch)
-                if batch and self._blocked_producers:
+                if batch and self._waiters:
                     self._room.notify_all()
                 if not batch:
                     if self._closed:
@@ -191,7 +196,7 @@ class AsyncHandler(logging.Handler):
             with self._lock:
                 self._emitted += len(batch)
                 self._in_flight = 0
-                if self._flush_waiters:
+                if self._waiters:
                     self._drained.notify_all()
 
     def _write(self, batch: list[logging.LogRecord]) -> None:
@@ -216,14 +221,8 @@ class AsyncHandler(logging.Handler):
             while self._queue or self._in_flight:
                 if self._thread is None or not self._thread.is_alive():
                     break
-                timeout = None if deadline is None else deadline - time.monotonic()
-                if timeout is not None and timeout <= 0:
+                if not self._wait(self._drained, deadline):
                     return False
-                self._flush_waiters += 1
-                try:
-                    self._drained.wait(timeout)
-                finally:
-                    self._flush_waiters -= 1
         for handler in self._resolved_quietly():
             handler.flush()
         return True
