@@ -138,3 +138,27 @@ def test_bad_format_args_are_reported_in_the_line() -> None:
     line = ColoredFormatter(colors=False).format(record)
     assert "n=%d" in line
     assert "format_error=" in line
+
+
+def test_constructible_from_dictconfig_with_an_ext_stream() -> None:
+    import logging.config
+
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {
+                "console": {
+                    "()": "stunir.logging.ColoredFormatter",
+                    "colors": "auto",
+                    "stream": "ext://sys.stderr",
+                    "environ": {"FORCE_COLOR": "1"},
+                }
+            },
+            "handlers": {"h": {"class": "logging.NullHandler", "formatter": "console"}},
+            "loggers": {"dc.colored": {"handlers": ["h"], "propagate": False}},
+        }
+    )
+    formatter = logging.getLogger("dc.colored").handlers[0].formatter
+    assert isinstance(formatter, ColoredFormatter)
+    assert formatter.colors_enabled is True
