@@ -14,11 +14,17 @@ import pytest
 from stunir.logging import JSONFormatter
 
 
+def _is_pytests(handler: logging.Handler) -> bool:
+    """pytest attaches its own capture handlers to the root around each test phase."""
+    return type(handler).__module__.startswith("_pytest")
+
+
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     """Every test leaves the root logger, logger levels and warnings capture as it found them."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers = [handler for handler in root.handlers if not _is_pytests(handler)]
+    level = root.level
     loggers = {
         name: (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
         for name, logger in logging.root.manager.loggerDict.items()
@@ -28,11 +34,12 @@ def restore_logging() -> Iterator[None]:
     yield
     logging.captureWarnings(False)  # undoes configure_logging(capture_warnings=True)
     for handler in list(root.handlers):
-        root.removeHandler(handler)
-        if handler not in handlers:
+        if not _is_pytests(handler) and handler not in handlers:
+            root.removeHandler(handler)
             handler.close()
     for handler in handlers:
-        root.addHandler(handler)
+        if handler not in root.handlers:
+            root.addHandler(handler)
     root.setLevel(level)
     for name, logger in list(logging.root.manager.loggerDict.items()):
         if not isinstance(logger, logging.Logger):
@@ -44,12 +51,7 @@ def restore_logging() -> Iterator[None]:
             logger.propagate = True
             logger.disabled = False
         else:
-            logger.level, logger.handlers[:], logger.propagate, logger.disabled = (
-                saved[0],
-                saved[1],
-                saved[2],
-                saved[3],
-            )
+            logger.level, logger.handlers[:], logger.propagate, logger.disabled = saved
     logging.root.manager._clear_cache()
     assert warnings.showwarning is showwarning
 
