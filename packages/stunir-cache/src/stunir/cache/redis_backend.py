@@ -1,0 +1,469 @@
+"""A cache in Redis, shared by every process and host; degrades to misses when Redis is down."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+import uuid
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import redis
+import redis.asyncio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from stunir.cache._breaker import OutageBreaker
+from stunir.cache._validate import check_key, check_positive_number, check_ttl
+from stunir.cache.backend import Clock
+from stunir.cache.errors import CacheConfigError, SerializationError
+from stunir.cache.serializers import JsonSerializer, Serializer
+from stunir.cache.stats import CacheStats
+
+logger = logging.getLogger("stunir.cache")
+
+_FAILURES = (redis.RedisError, OSError)
+_LEASE_MARK = "\x00lease:"
+# Delete the lease only if it still holds our token: an expired lease may belong to another host.
+_RELEASE_LEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+def _milliseconds(ttl: float | None) -> int | None:
+    return None if ttl is None or ttl == math.inf else max(1, math.ceil(ttl * 1000))
+
+
+def _glob_escape(text: str) -> str:
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+class RedisBackend:
+    """Values in Redis under ``prefix``, through redis-py (``pip install stunir-cache[redis]``).
+
+    Give a ``url`` (sync and async clients are made from it, with ``socket_timeout`` seconds
+    to connect and to answer, and no hidden retries), or your own ``client`` /
+    ``async_client`` (``decode_responses`` must be off). Values go through ``serializer``
+    (``JsonSerializer`` by default, which cannot run code on load; a pickle serializer must
+    be signed). When Redis fails, reads become misses and writes no-ops for ``retry_after``
+    seconds without touching the network, logged once; with ``strict=True`` they raise
+    ``BackendUnavailableError`` instead. Async methods (``aget``, ...) use the async client,
+    one per event loop; call ``aclose()`` before a loop ends, ``close()`` when done.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: redis.Redis | None = None,
+        async_client: redis.asyncio.Redis | None = None,
+        prefix: str = "stunir:cache:",
+        serializer: Serializer | None = None,
+        ttl: float | None = None,
+        socket_timeout: float = 0.25,
+        retry_after: float = 5.0,
+        strict: bool = False,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if url is None and client is None and async_client is None:
+            raise CacheConfigError("url", None, "a redis:// URL, a client or an async_client")
+        if url is not None and not isinstance(url, str):
+            raise CacheConfigError("url", url, "a redis://, rediss:// or unix:// URL string")
+        if not isinstance(prefix, str):
+            raise CacheConfigError("prefix", prefix, "a str")
+        self.url = url
+        self.prefix = prefix
+        self.ttl = check_ttl(ttl)
+        self.socket_timeout = check_positive_number(socket_timeout, "socket_timeout")
+        self.serializer: Serializer = JsonSerializer() if serializer is None else serializer
+        if not isinstance(self.serializer, Serializer):
+            raise CacheConfigError("serializer", serializer, "an object with dumps() and loads()")
+        self.breaker = OutageBreaker(
+            f"Redis cache {prefix!r}",
+            retry_after=check_positive_number(retry_after, "retry_after"),
+            clock=clock,
+            strict=strict,
+        )
+        self._client = client if client is not None else self._make_client(redis.Redis)
+        self._async_client = async_client
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, redis.asyncio.Redis
+        ] = weakref.WeakKeyDictionary()
+        for given in (client, async_client):
+            if given is not None and given.get_connection_kwargs().get("decode_responses"):
+                raise CacheConfigError(
+                    "client", given, "a client with decode_responses=False (values are bytes)"
+                )
+        self._lock = threading.Lock()
+        self._hits = self._misses = self._sets = self._deletes = self._errors = 0
+
+    def _make_client(self, cls: Any) -> Any:
+        if self.url is None:
+            return None
+        return cls.from_url(
+            self.url,
+            socket_timeout=self.socket_timeout,
+            socket_connect_timeout=self.socket_timeout,
+            retry=Retry(NoBackoff(), 0),  # the breaker decides when to try again
+            decode_responses=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"RedisBackend(prefix={self.prefix!r}, strict={self.breaker.strict})"
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            raise CacheConfigError("client", None, "a sync client or url for sync calls")
+        return self._client  # type: ignore[no-any-return]
+
+    def async_client(self) -> redis.asyncio.Redis:
+        """The async client for the running event loop (made from ``url`` on first use)."""
+        if self._async_client is not None:
+            return self._async_client
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            client = self._make_client(redis.asyncio.Redis)
+            if client is None:
+                raise CacheConfigError("async_client", None, "an async client or url")
+            self._async_clients[loop] = client
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        """Close the async client of the running loop (the one given, or the one made)."""
+        if self._async_client is not None:
+            await self._async_client.aclose()
+            return
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+    # -- the pieces shared by sync and async calls ----------------------------------------
+
+    def _key(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    def _encode(self, value: Any, ttl: float | None) -> tuple[bytes, int | None]:
+        lifetime = self.ttl if ttl is None else check_ttl(ttl)
+        return self.serializer.dumps(value), _milliseconds(lifetime)
+
+    def _count(self, *, hits: int = 0, misses: int = 0, sets: int = 0, deletes: int = 0) -> None:
+        with self._lock:
+            self._hits += hits
+            self._misses += misses
+            self._sets += sets
+            self._deletes += deletes
+
+    def _failed(self, error: BaseException) -> None:
+        with self._lock:
+            self._errors += 1
+        self.breaker.failed(error)
+
+    def _decode(self, key: str, data: bytes | None) -> Any:
+        """The value, or MISSING-like ``_ABSENT`` for a miss or an unreadable entry."""
+        if data is None:
+            return _ABSENT
+        try:
+            return self.serializer.loads(data)
+        except SerializationError as exc:
+            logger.warning("stunir.cache: ignoring unreadable Redis entry %r (%s)", key, exc)
+            with self._lock:
+                self._errors += 1
+            return _ABSENT
+
+    def _decode_found(self, keys: list[str], values: list[bytes | None]) -> dict[str, Any]:
+        found = {}
+        for key, data in zip(keys, values, strict=True):
+            value = self._decode(key, data)
+            if value is not _ABSENT:
+                found[key] = value
+        self._count(hits=len(found), misses=len(keys) - len(found))
+        return found
+
+    def _result(self, key: str, data: bytes | None, default: Any) -> Any:
+        value = self._decode(key, data)
+        if value is _ABSENT:
+            self._count(misses=1)
+            return default
+        self._count(hits=1)
+        return value
+
+    def _with_ttl(self, key: str, data: bytes | None, pttl: int) -> tuple[Any, float | None] | None:
+        value = self._result(key, data, _ABSENT)
+        if value is _ABSENT:
+            return None
+        return value, (None if pttl < 0 else pttl / 1000)
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        name = self._key(key)
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=1)
+            return default
+        try:
+            data = self.client.get(name)
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=1)
+            return default
+        self.breaker.succeeded()
+        return self._result(key, data, default)  # type: ignore[arg-type]
+
+    def get_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
+        name = self._key(key)
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=1)
+            return None
+        try:
+            data, pttl = self.client.pipeline(transaction=False).get(name).pttl(name).execute()
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=1)
+            return None
+        self.breaker.succeeded()
+        return self._with_ttl(key, data, pttl)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str) or (self.breaker.open_until and self.breaker.blocked()):
+            return False
+        try:
+            found = bool(self.client.exists(self._key(key)))
+        except _FAILURES as exc:
+            self._failed(exc)
+            return False
+        self.breaker.succeeded()
+        return found
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = list(keys)
+        names = [self._key(key) for key in wanted]
+        if not names:
+            return {}
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=len(names))
+            return {}
+        try:
+            values = self.client.mget(names)
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=len(names))
+            return {}
+        self.breaker.succeeded()
+        return self._decode_found(wanted, values)  # type: ignore[arg-type]
+
+    def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        self.set_many({key: value}, ttl)
+
+    def set_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
+        encoded = [(self._key(key), *self._encode(value, ttl)) for key, value in items.items()]
+        if not encoded or (self.breaker.open_until and self.breaker.blocked()):
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for name, data, px in encoded:
+                pipe.set(name, data, px=px)
+            pipe.execute()
+        except _FAILURES as exc:
+            self._failed(exc)
+            return
+        self.breaker.succeeded()
+        self._count(sets=len(encoded))
+
+    def delete(self, key: str) -> bool:
+        return self.delete_many([key]) == 1
+
+    def delete_many(self, keys: Iterable[str]) -> int:
+        names = [self._key(key) for key in keys]
+        if not names or (self.breaker.open_until and self.breaker.blocked()):
+            return 0
+        try:
+            removed = int(self.client.delete(*names))  # type: ignore[arg-type]
+        except _FAILURES as exc:
+            self._failed(exc)
+            return 0
+        self.breaker.succeeded()
+        self._count(deletes=removed)
+        return removed
+
+    def clear(self) -> None:
+        """Remove every key under this backend's prefix (SCAN and UNLINK, never FLUSHDB)."""
+        if self.breaker.open_until and self.breaker.blocked():
+            return
+        try:
+            batch: list[bytes] = []
+            for name in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
+                batch.append(name)
+                if len(batch) >= 500:
+                    self.client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                self.client.unlink(*batch)
+        except _FAILURES as exc:
+            self._failed(exc)
+            return
+        self.breaker.succeeded()
+
+    def acquire_lease(self, key: str, ttl: float) -> str | None:
+        """Try to become the one host that recomputes ``key``; a token, or None if another is.
+
+        When Redis is down the caller gets a token anyway: recompute locally rather than wait.
+        """
+        token = uuid.uuid4().hex
+        if self.breaker.open_until and self.breaker.blocked():
+            return token
+        try:
+            won = self.client.set(self._key(key) + _LEASE_MARK, token, nx=True, px=_milliseconds(ttl))
+        except _FAILURES as exc:
+            self._failed(exc)
+            return token
+        self.breaker.succeeded()
+        return token if won else None
+
+    def release_lease(self, key: str, token: str) -> None:
+        if self.breaker.open_until and self.breaker.blocked():
+            return
+        try:
+            self.client.eval(_RELEASE_LEASE, 1, self._key(key) + _LEASE_MARK, token)
+        except _FAILURES as exc:
+            self._failed(exc)
+
+    def stats(self) -> CacheStats:
+        """Counters of this process; ``size`` is None (counting would scan the server)."""
+        with self._lock:
+            return CacheStats(
+                hits=self._hits,
+                misses=self._misses,
+                sets=self._sets,
+                deletes=self._deletes,
+                errors=self._errors,
+                size=None,
+            )
+
+    # -- async ----------------------------------------------------------------------------
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        name = self._key(key)
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=1)
+            return default
+        try:
+            data = await self.async_client().get(name)
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=1)
+            return default
+        self.breaker.succeeded()
+        return self._result(key, data, default)
+
+    async def aget_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
+        name = self._key(key)
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=1)
+            return None
+        try:
+            pipe = self.async_client().pipeline(transaction=False)
+            data, pttl = await pipe.get(name).pttl(name).execute()
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=1)
+            return None
+        self.breaker.succeeded()
+        return self._with_ttl(key, data, pttl)
+
+    async def acontains(self, key: str) -> bool:
+        if self.breaker.open_until and self.breaker.blocked():
+            return False
+        try:
+            found = bool(await self.async_client().exists(self._key(key)))
+        except _FAILURES as exc:
+            self._failed(exc)
+            return False
+        self.breaker.succeeded()
+        return found
+
+    async def aget_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = list(keys)
+        names = [self._key(key) for key in wanted]
+        if not names:
+            return {}
+        if self.breaker.open_until and self.breaker.blocked():
+            self._count(misses=len(names))
+            return {}
+        try:
+            values = await self.async_client().mget(names)
+        except _FAILURES as exc:
+            self._failed(exc)
+            self._count(misses=len(names))
+            return {}
+        self.breaker.succeeded()
+        return self._decode_found(wanted, values)
+
+    async def aset(self, key: str, value: Any, ttl: float | None = None) -> None:
+        await self.aset_many({key: value}, ttl)
+
+    async def aset_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
+        encoded = [(self._key(key), *self._encode(value, ttl)) for key, value in items.items()]
+        if not encoded or (self.breaker.open_until and self.breaker.blocked()):
+            return
+        try:
+            pipe = self.async_client().pipeline(transaction=False)
+            for name, data, px in encoded:
+                pipe.set(name, data, px=px)
+            await pipe.execute()
+        except _FAILURES as exc:
+            self._failed(exc)
+            return
+        self.breaker.succeeded()
+        self._count(sets=len(encoded))
+
+    async def adelete(self, key: str) -> bool:
+        return await self.adelete_many([key]) == 1
+
+    async def adelete_many(self, keys: Iterable[str]) -> int:
+        names = [self._key(key) for key in keys]
+        if not names or (self.breaker.open_until and self.breaker.blocked()):
+            return 0
+        try:
+            removed = int(await self.async_client().delete(*names))
+        except _FAILURES as exc:
+            self._failed(exc)
+            return 0
+        self.breaker.succeeded()
+        self._count(deletes=removed)
+        return removed
+
+    async def aclear(self) -> None:
+        if self.breaker.open_until and self.breaker.blocked():
+            return
+        client = self.async_client()
+        try:
+            batch: list[bytes] = []
+            async for name in client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
+                batch.append(name)
+                if len(batch) >= 500:
+                    await client.unlink(*batch)
+                    batch.clear()
+            if batch:
+                await client.unlink(*batch)
+        except _FAILURES as exc:
+            self._failed(exc)
+            return
+        self.breaker.succeeded()
+
+
+class _Absent:
+    """A miss inside this module (MISSING is for callers; this never leaves the module)."""
+
+
+_ABSENT: Any = _Absent()
