@@ -24,7 +24,9 @@ def check_positive_int(value: int | None, name: str, *, allow_none: bool = True)
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise CacheConfigError(name, value, "a positive integer" + (" or None" if allow_none else ""))
+        raise CacheConfigError(
+            name, value, "a positive integer" + (" or None" if allow_none else "")
+        )
     return value
 
 

@@ -50,4 +50,19 @@ class BackendUnavailableError(CacheError):
         self.backend = backend
         self.retry_after = retry_after
         self.reason = reason
-        super().__init__(f"{backend} is unavailable ({reason}); next attempt in {retry_after:.2f} s")
+        super().__init__(
+            f"{backend} is unavailable ({reason}); next attempt in {retry_after:.2f} s"
+        )
+
+
+class CacheKeyError(CacheError, TypeError):
+    """No stable key can be built from an argument: names the function and the value's type."""
+
+    def __init__(self, function: str, value_type: str) -> None:
+        self.function = function
+        self.value_type = value_type
+        super().__init__(
+            f"cannot build a stable cache key for {function}() from a {value_type!r} argument: "
+            "give the class a __cache_key__() method returning plain data, or pass key=... "
+            "to @cached"
+        )

@@ -33,7 +33,9 @@ _TMP_MARK = ".tmp-"
 _STALE_TMP_SECONDS = 3600.0  # a temporary file this old belongs to a writer that crashed
 _CULL_TO = 0.9
 _READ_CHUNK = 1 << 16
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # after a cull, the cache sits at 90 % of its bounds
+_READ_FLAGS = os.O_RDONLY | getattr(
+    os, "O_BINARY", 0
+)  # after a cull, the cache sits at 90 % of its bounds
 
 
 @functools.lru_cache(maxsize=4096)
@@ -59,7 +61,9 @@ def _secure_directory(path: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         raise CacheConfigError("cache_dir", str(path), "a directory (it is another kind of file)")
     if info.st_uid != me:
-        raise UnsafeCacheDirectoryError(path, f"it is owned by uid {info.st_uid}, not by you ({me})")
+        raise UnsafeCacheDirectoryError(
+            path, f"it is owned by uid {info.st_uid}, not by you ({me})"
+        )
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         mode = stat.S_IMODE(info.st_mode)
         raise UnsafeCacheDirectoryError(path, f"it is group- or world-writable (mode {mode:04o})")
@@ -208,7 +212,7 @@ class FileBackend(LocalAsyncMixin):
             with self._lock:
                 self._misses += 1
                 self._errors += error
-        return None
+        return
 
     # -- writing --------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from stunir.cache._breaker import OutageBreaker
 from stunir.cache._validate import check_key, check_positive_number, check_ttl
 from stunir.cache.backend import Clock
 from stunir.cache.errors import CacheConfigError, SerializationError
+from stunir.cache.redis_invalidation import RedisInvalidation
 from stunir.cache.serializers import JsonSerializer, Serializer
 from stunir.cache.stats import CacheStats
 
@@ -134,6 +135,19 @@ class RedisBackend:
                 raise CacheConfigError("async_client", None, "an async client or url")
             self._async_clients[loop] = client
         return client
+
+    @property
+    def lease_backend(self) -> RedisBackend:
+        """This backend: it can hand out leases (see ``acquire_lease``)."""
+        return self
+
+    def invalidation(self, channel: str | None = None) -> RedisInvalidation:
+        """A ``RedisInvalidation`` on this server, for a ``TieredCache`` with this L2."""
+        return RedisInvalidation(
+            self.client,
+            channel=channel or f"{self.prefix}invalidate",
+            async_client=self.async_client,
+        )
 
     def close(self) -> None:
         if self._client is not None:
@@ -323,7 +337,7 @@ class RedisBackend:
         if self.breaker.open_until and self.breaker.blocked():
             return token
         try:
-            won = self.client.set(self._key(key) + _LEASE_MARK, token, nx=True, px=_milliseconds(ttl))
+            won = self.client.set(self._lease_key(key), token, nx=True, px=_milliseconds(ttl))
         except _FAILURES as exc:
             self._failed(exc)
             return token
@@ -334,9 +348,33 @@ class RedisBackend:
         if self.breaker.open_until and self.breaker.blocked():
             return
         try:
-            self.client.eval(_RELEASE_LEASE, 1, self._key(key) + _LEASE_MARK, token)
+            self.client.eval(_RELEASE_LEASE, 1, self._lease_key(key), token)
         except _FAILURES as exc:
             self._failed(exc)
+
+    async def aacquire_lease(self, key: str, ttl: float) -> str | None:
+        token = uuid.uuid4().hex
+        if self.breaker.open_until and self.breaker.blocked():
+            return token
+        try:
+            client = self.async_client()
+            won = await client.set(self._lease_key(key), token, nx=True, px=_milliseconds(ttl))
+        except _FAILURES as exc:
+            self._failed(exc)
+            return token
+        self.breaker.succeeded()
+        return token if won else None
+
+    async def arelease_lease(self, key: str, token: str) -> None:
+        if self.breaker.open_until and self.breaker.blocked():
+            return
+        try:
+            await self.async_client().eval(_RELEASE_LEASE, 1, self._lease_key(key), token)  # type: ignore[misc]
+        except _FAILURES as exc:
+            self._failed(exc)
+
+    def _lease_key(self, key: str) -> str:
+        return self._key(key) + _LEASE_MARK
 
     def stats(self) -> CacheStats:
         """Counters of this process; ``size`` is None (counting would scan the server)."""

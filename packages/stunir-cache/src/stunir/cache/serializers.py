@@ -137,8 +137,12 @@ class JsonSerializer:
 
 
 def _signing_keys(key: bytes | str | Sequence[bytes | str]) -> tuple[bytes, ...]:
-    keys = [key] if isinstance(key, bytes | str) else list(key)
-    encoded = tuple(k.encode("utf-8") if isinstance(k, str) else k for k in keys)
+    keys = [key] if isinstance(key, bytes | str) else key
+    encoded = (
+        tuple(k.encode("utf-8") if isinstance(k, str) else k for k in keys)
+        if isinstance(keys, list | tuple)
+        else ()
+    )
     if not encoded or any(not isinstance(k, bytes) or len(k) < _MIN_KEY_BYTES for k in encoded):
         raise CacheConfigError(
             "signing_key",
