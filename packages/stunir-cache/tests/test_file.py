@@ -1,8 +1,9 @@
 import asyncio
-import multiprocessing
 import os
 import stat
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -213,24 +214,27 @@ def test_async_methods(tmp_path) -> None:
     asyncio.run(scenario())
 
 
-def _writer(directory: str, worker: int, rounds: int) -> None:
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from stunir.cache import FileBackend
+
+    directory, worker = sys.argv[1], int(sys.argv[2])
     cache = FileBackend(directory)
-    for i in range(rounds):
+    for i in range(200):
         cache.set("shared", {"worker": worker, "i": i, "pad": "x" * 2000})
         cache.set(f"own-{worker}-{i}", i)
         value = cache.get("shared")
-        assert value is None or value["pad"] == "x" * 2000  # never a torn value
+        assert value is None or value["pad"] == "x" * 2000, value  # never a torn value
+    """
+)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file semantics")
 def test_two_processes_share_one_directory(tmp_path) -> None:
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(str(tmp_path), n, 200)) for n in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert [w.exitcode for w in workers] == [0, 0]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(n)]) for n in range(2)
+    ]
+    assert [worker.wait(timeout=60) for worker in workers] == [0, 0]
     cache = FileBackend(tmp_path)
     assert cache.get("shared")["i"] == 199
     assert cache.get("own-0-150") == 150

@@ -8,8 +8,8 @@ from stunir.cache import (
     MemoryBackend,
     RefreshAhead,
     WarmFailure,
-    cached,
     awarm,
+    cached,
     warm,
 )
 

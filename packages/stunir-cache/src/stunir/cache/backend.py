@@ -23,7 +23,7 @@ class _Missing(enum.Enum):
 
 
 MISSING: Final = _Missing.MISSING
-"""Pass as ``default`` to tell a miss from a cached ``None``: ``cache.get(k, MISSING) is MISSING``."""
+"""Pass as ``default`` to tell a miss from a cached None: ``cache.get(k, MISSING) is MISSING``."""
 
 
 @runtime_checkable

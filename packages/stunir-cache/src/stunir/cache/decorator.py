@@ -123,7 +123,9 @@ class _Cached:
         self._options = options
 
     @overload
-    def __call__(self, fn: Callable[P, Coroutine[Any, Any, R]]) -> AsyncCachedFunction[P, R]: ...
+    def __call__(  # type: ignore[overload-overlap]  # a coroutine function is callable too
+        self, fn: Callable[P, Coroutine[Any, Any, R]]
+    ) -> AsyncCachedFunction[P, R]: ...
     @overload
     def __call__(self, fn: Callable[P, R]) -> CachedFunction[P, R]: ...
     def __call__(self, fn: Callable[P, Any]) -> Any:
@@ -168,7 +170,7 @@ def cached(
         raise CacheConfigError("key", key, "a function of the call's arguments")
     if unless is not None and not callable(unless):
         raise CacheConfigError("unless", unless, "a predicate on the result")
-    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+    if namespace is not None and (not isinstance(cast(object, namespace), str) or not namespace):
         raise CacheConfigError("namespace", namespace, "a non-empty str")
     ttl = check_ttl(ttl)
     stale_ttl = check_ttl(stale_ttl, "stale_ttl")
@@ -176,7 +178,7 @@ def cached(
         early_refresh = check_positive_number(early_refresh, "early_refresh")
     if (stale_ttl is not None or early_refresh is not None) and (ttl is None or ttl == math.inf):
         raise CacheConfigError("ttl", ttl, "a finite ttl when stale_ttl or early_refresh is set")
-    if lease not in (None, True, False):
+    if cast(object, lease) not in (None, True, False):
         raise CacheConfigError("lease", lease, "True, False or None (when the backend can)")
     options = {
         "backend": backend,

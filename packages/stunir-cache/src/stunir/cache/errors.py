@@ -10,7 +10,7 @@ class CacheError(Exception):
 
 
 class CacheConfigError(CacheError, ValueError):
-    """An argument was refused at the boundary: names the parameter, the value and what was expected."""
+    """An argument refused at the boundary: names the parameter, the value and what was expected."""
 
     def __init__(self, name: str, value: object, expected: str) -> None:
         self.name = name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -47,10 +48,8 @@ def _relative_path(key: str) -> str:
 
 def _secure_directory(path: Path) -> None:
     """Create ``path`` private (0700) or check that an existing one is private and ours."""
-    try:
+    with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700, parents=True)
-    except FileExistsError:
-        pass
     if os.name != "posix":  # no POSIX owners and modes to check (Windows ACLs are inherited)
         return
     me = os.geteuid()
@@ -148,13 +147,16 @@ class FileBackend(LocalAsyncMixin):
         try:
             data = self._slurp(path, touch)
         except (FileNotFoundError, NotADirectoryError):
-            return self._count_miss(count)
+            self._count_miss(count)
+            return None
         except PermissionError:
             logger.warning("stunir.cache: cannot read cache entry %s", path)
-            return self._count_miss(count, error=True)
+            self._count_miss(count, error=True)
+            return None
         entry = self._decode(key, path, data)
         if entry is None:
-            return self._count_miss(count)
+            self._count_miss(count)
+            return None
         value, expires_at = entry
         left = None
         if expires_at:
@@ -163,7 +165,8 @@ class FileBackend(LocalAsyncMixin):
                 self._unlink(path)
                 with self._lock:
                     self._expirations += 1
-                return self._count_miss(count)
+                self._count_miss(count)
+                return None
         if count:
             with self._lock:
                 self._hits += 1

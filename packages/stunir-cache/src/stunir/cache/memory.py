@@ -100,7 +100,7 @@ class MemoryBackend(LocalAsyncMixin):
     def __contains__(self, key: object) -> bool:
         """True for a live entry; does not count as a hit nor refresh the LRU position."""
         with self._lock:
-            entry = self._data.get(key)  # type: ignore[call-overload]  # any object may be asked
+            entry = self._data.get(key)
             if entry is None:
                 return False
             expires_at = entry[1]

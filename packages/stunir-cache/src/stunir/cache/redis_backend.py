@@ -121,7 +121,7 @@ class RedisBackend:
     def client(self) -> redis.Redis:
         if self._client is None:
             raise CacheConfigError("client", None, "a sync client or url for sync calls")
-        return self._client  # type: ignore[no-any-return]
+        return self._client
 
     def async_client(self) -> redis.asyncio.Redis:
         """The async client for the running event loop (made from ``url`` on first use)."""
@@ -183,7 +183,7 @@ class RedisBackend:
             self._errors += 1
         self.breaker.failed(error)
 
-    def _decode(self, key: str, data: bytes | None) -> Any:
+    def _decode(self, key: str, data: Any) -> Any:
         """The value, or MISSING-like ``_ABSENT`` for a miss or an unreadable entry."""
         if data is None:
             return _ABSENT
@@ -195,7 +195,7 @@ class RedisBackend:
                 self._errors += 1
             return _ABSENT
 
-    def _decode_found(self, keys: list[str], values: list[bytes | None]) -> dict[str, Any]:
+    def _decode_found(self, keys: list[str], values: list[Any]) -> dict[str, Any]:
         found = {}
         for key, data in zip(keys, values, strict=True):
             value = self._decode(key, data)
@@ -204,7 +204,7 @@ class RedisBackend:
         self._count(hits=len(found), misses=len(keys) - len(found))
         return found
 
-    def _result(self, key: str, data: bytes | None, default: Any) -> Any:
+    def _result(self, key: str, data: Any, default: Any) -> Any:
         value = self._decode(key, data)
         if value is _ABSENT:
             self._count(misses=1)
@@ -212,7 +212,7 @@ class RedisBackend:
         self._count(hits=1)
         return value
 
-    def _with_ttl(self, key: str, data: bytes | None, pttl: int) -> tuple[Any, float | None] | None:
+    def _with_ttl(self, key: str, data: Any, pttl: int) -> tuple[Any, float | None] | None:
         value = self._result(key, data, _ABSENT)
         if value is _ABSENT:
             return None
@@ -232,7 +232,7 @@ class RedisBackend:
             self._count(misses=1)
             return default
         self.breaker.succeeded()
-        return self._result(key, data, default)  # type: ignore[arg-type]
+        return self._result(key, data, default)
 
     def get_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
         name = self._key(key)
@@ -240,7 +240,10 @@ class RedisBackend:
             self._count(misses=1)
             return None
         try:
-            data, pttl = self.client.pipeline(transaction=False).get(name).pttl(name).execute()
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(name)
+            pipe.pttl(name)
+            data, pttl = pipe.execute()
         except _FAILURES as exc:
             self._failed(exc)
             self._count(misses=1)
@@ -274,7 +277,7 @@ class RedisBackend:
             self._count(misses=len(names))
             return {}
         self.breaker.succeeded()
-        return self._decode_found(wanted, values)  # type: ignore[arg-type]
+        return self._decode_found(wanted, values)
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
         self.set_many({key: value}, ttl)
@@ -302,7 +305,7 @@ class RedisBackend:
         if not names or (self.breaker.open_until and self.breaker.blocked()):
             return 0
         try:
-            removed = int(self.client.delete(*names))  # type: ignore[arg-type]
+            removed = int(self.client.delete(*names))
         except _FAILURES as exc:
             self._failed(exc)
             return 0
@@ -369,7 +372,7 @@ class RedisBackend:
         if self.breaker.open_until and self.breaker.blocked():
             return
         try:
-            await self.async_client().eval(_RELEASE_LEASE, 1, self._lease_key(key), token)  # type: ignore[misc]
+            await self.async_client().eval(_RELEASE_LEASE, 1, self._lease_key(key), token)
         except _FAILURES as exc:
             self._failed(exc)
 
@@ -411,7 +414,9 @@ class RedisBackend:
             return None
         try:
             pipe = self.async_client().pipeline(transaction=False)
-            data, pttl = await pipe.get(name).pttl(name).execute()
+            pipe.get(name)
+            pipe.pttl(name)
+            data, pttl = await pipe.execute()
         except _FAILURES as exc:
             self._failed(exc)
             self._count(misses=1)

@@ -87,7 +87,7 @@ class RedisInvalidation:
         connected_before = False
         reported = False
         while not self._stop.is_set():
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
             try:
                 pubsub.subscribe(self.channel)
                 if connected_before:

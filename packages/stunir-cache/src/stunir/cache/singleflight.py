@@ -6,7 +6,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from stunir.cache.backend import MISSING, _Missing
 
@@ -46,10 +46,10 @@ class SingleFlight:
                     break
             flight.done.wait()
             if flight.error is None:
-                return flight.result  # type: ignore[no-any-return]
+                return cast(T, flight.result)
             if isinstance(flight.error, Exception):
                 raise flight.error
-        return self._lead(key, flight, fn)
+        return self._lead(key, cast(_Flight[T], flight), fn)
 
     def do_or_skip(self, key: Hashable, fn: Callable[[], T]) -> T | _Missing:
         """Run ``fn`` unless a flight for ``key`` is on; then return MISSING without waiting."""
@@ -100,8 +100,8 @@ class AsyncSingleFlight:
         flights = self._flights()
         while (flight := flights.get(key)) is not None:
             try:
-                return await asyncio.shield(flight)  # type: ignore[no-any-return]
-            except _LeaderCancelled:
+                return cast(T, await asyncio.shield(flight))
+            except _LeaderCancelled:  # noqa: PERF203  # the retry is the point of the loop
                 continue
         return await self._lead(flights, key, fn)
 

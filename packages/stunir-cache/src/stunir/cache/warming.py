@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
-from stunir.cache._validate import check_positive_int, check_positive_number, check_ttl
+from stunir.cache._validate import check_count, check_positive_number, check_ttl
 from stunir.cache.backend import Backend, Clock
 from stunir.cache.errors import CacheConfigError
 
@@ -91,7 +91,7 @@ def warm(
     arguments, each computed and stored afresh).
     """
     work = _plan(target, loader, ttl)
-    workers = check_positive_int(concurrency, "concurrency", allow_none=False)
+    workers = check_count(concurrency, "concurrency")
     todo = list(items)
     started = clock()
     failures: list[WarmFailure] = []
@@ -121,7 +121,7 @@ async def awarm(
     """``warm`` for coroutines: an async ``@cached`` function, or a backend with a loader that
     may be a coroutine function; at most ``concurrency`` loads run at once."""
     work = _plan(target, loader, ttl)
-    workers = check_positive_int(concurrency, "concurrency", allow_none=False)
+    workers = check_count(concurrency, "concurrency")
     todo = list(items)
     started = clock()
     gate = asyncio.Semaphore(workers)
@@ -162,8 +162,8 @@ class RefreshAhead:
         if getattr(fn, "refresh", None) is None:
             raise CacheConfigError("fn", fn, "a @cached function")
         self.fn = fn
-        self.top_n = check_positive_int(top_n, "top_n", allow_none=False)
-        self.concurrency = check_positive_int(concurrency, "concurrency", allow_none=False)
+        self.top_n = check_count(top_n, "top_n")
+        self.concurrency = check_count(concurrency, "concurrency")
         self._lock = threading.Lock()
         self._counts: Counter[tuple[Any, ...]] = Counter()
         self._stop = threading.Event()
