@@ -158,6 +158,36 @@ def test_methods_key_on_the_instance() -> None:
     assert Repo.find.invalidate(one, 1) is True
     assert one.find(1) == "one:1"
     assert runs.calls == 3
+    assert one.find.invalidate(1) is True  # bound: knows which instance
+    assert two.find.cache_key(1) != one.find.cache_key(1)
+    assert two.find(1) == "two:1"
+    assert runs.calls == 3
+    assert one.find.refresh(1) == "one:1"
+    assert runs.calls == 4
+    assert one.find.stats() == Repo.find.stats()
+    assert Repo.find.__name__ == "find"
+    with pytest.raises(AttributeError):
+        one.find.nothing  # noqa: B018
+
+
+def test_async_methods_bind_their_controls_too() -> None:
+    runs = Counter()
+
+    class Client:
+        @cached()
+        async def get(self, path: str) -> str:
+            runs.bump()
+            return path
+
+    async def scenario() -> None:
+        client = Client()
+        assert await client.get("/a") == "/a"
+        assert await client.get("/a") == "/a"
+        assert await client.get.invalidate("/a") is True
+        assert await client.get("/a") == "/a"
+
+    asyncio.run(scenario())
+    assert runs.calls == 2
 
 
 class Color(enum.Enum):

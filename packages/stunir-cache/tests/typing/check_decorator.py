@@ -59,6 +59,8 @@ class Repository:
 
 
 assert_type(Repository().find(1), str)
+assert_type(Repository().find.invalidate(1), bool)
+assert_type(Repository.find(Repository(), 1), str)
 
 cache = TieredCache(l1=MemoryBackend(maxsize=100), l2=FileBackend(cache_dir=".cache"))
 assert_type(cache.get("k", MISSING), Any)

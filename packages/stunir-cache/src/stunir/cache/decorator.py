@@ -22,6 +22,7 @@ from stunir.cache.keys import (
     string_key_builder,
 )
 from stunir.cache.memory import MemoryBackend
+from stunir.cache.methods import CachedMethod
 from stunir.cache.singleflight import AsyncSingleFlight, SingleFlight
 from stunir.cache.stats import CacheStats
 
@@ -30,18 +31,38 @@ R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 
 
+class BoundCachedFunction(Protocol[R_co]):
+    """A cached method read from an instance: the controls pass the instance along."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> R_co: ...
+    def invalidate(self, *args: Any, **kwargs: Any) -> bool: ...
+    def refresh(self, *args: Any, **kwargs: Any) -> R_co: ...
+    def cache_key(self, *args: Any, **kwargs: Any) -> Hashable: ...
+
+
+class AsyncBoundCachedFunction(Protocol[R_co]):
+    """An async cached method read from an instance."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, R_co]: ...
+    async def invalidate(self, *args: Any, **kwargs: Any) -> bool: ...
+    async def refresh(self, *args: Any, **kwargs: Any) -> R_co: ...
+    def cache_key(self, *args: Any, **kwargs: Any) -> Hashable: ...
+
+
 class CachedFunction(Protocol[P, R_co]):
     """What ``@cached`` makes of a plain function: the function, plus cache controls.
 
-    On a method, ``self`` is part of the key; use the controls through the class:
-    ``Class.method.invalidate(obj, x)``.
+    On a method (first parameter ``self``), ``self`` is part of the key and
+    ``obj.method.invalidate(x)`` invalidates ``obj``'s entry.
     """
 
     backend: Backend
     namespace: str
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
-    def __get__(self, instance: object, owner: type[Any] | None = None) -> Callable[..., R_co]: ...
+    def __get__(
+        self, instance: object, owner: type[Any] | None = None
+    ) -> BoundCachedFunction[R_co]: ...
     def invalidate(self, *args: P.args, **kwargs: P.kwargs) -> bool: ...
     def refresh(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
     def cache_key(self, *args: P.args, **kwargs: P.kwargs) -> Hashable: ...
@@ -60,7 +81,7 @@ class AsyncCachedFunction(Protocol[P, R_co]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R_co]: ...
     def __get__(
         self, instance: object, owner: type[Any] | None = None
-    ) -> Callable[..., Coroutine[Any, Any, R_co]]: ...
+    ) -> AsyncBoundCachedFunction[R_co]: ...
     async def invalidate(self, *args: P.args, **kwargs: P.kwargs) -> bool: ...
     async def refresh(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
     def cache_key(self, *args: P.args, **kwargs: P.kwargs) -> Hashable: ...
@@ -249,7 +270,14 @@ def _decorate(
     wrapper.namespace = name  # type: ignore[attr-defined]
     wrapper.cache_key = lambda *a, **kw: build_key(a, kw)  # type: ignore[attr-defined]
     wrapper.stats = wrapper.cache_info = store.stats  # type: ignore[attr-defined]
+    if _is_method(fn):
+        return CachedMethod(wrapper)
     return wrapper
+
+
+def _is_method(fn: Callable[..., Any]) -> bool:
+    code = getattr(fn, "__code__", None)
+    return code is not None and code.co_argcount > 0 and code.co_varnames[0] == "self"
 
 
 def _sync_wrapper(
