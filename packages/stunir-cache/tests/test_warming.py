@@ -97,6 +97,20 @@ def test_bad_warm_arguments_are_refused(target, kwargs, name) -> None:
     assert info.value.name == name
 
 
+def test_warm_refuses_async_work_and_points_to_awarm() -> None:
+    @cached()
+    async def fetch(x: int) -> int:
+        return x
+
+    async def loader(key: str) -> int:
+        return 1
+
+    with pytest.raises(CacheConfigError, match="awarm"):
+        warm(fetch, [1])
+    with pytest.raises(CacheConfigError, match="awarm"):
+        warm(MemoryBackend(), ["a"], loader=loader)
+
+
 def test_refresh_ahead_recomputes_the_hottest_arguments() -> None:
     version = [1]
 

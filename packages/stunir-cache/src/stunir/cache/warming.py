@@ -91,6 +91,10 @@ def warm(
     arguments, each computed and stored afresh).
     """
     work = _plan(target, loader, ttl)
+    if inspect.iscoroutinefunction(getattr(target, "refresh", None)) or inspect.iscoroutinefunction(
+        loader
+    ):
+        raise CacheConfigError("target", target, "a sync function or loader (use awarm for async)")
     workers = check_count(concurrency, "concurrency")
     todo = list(items)
     started = clock()
