@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from stunir.cache._counters import Counters
 from stunir.cache._validate import check_key, check_positive_int, check_ttl
 from stunir.cache.backend import Clock, LocalAsyncMixin
 from stunir.cache.errors import CacheConfigError, SerializationError, UnsafeCacheDirectoryError
@@ -78,9 +79,10 @@ class FileBackend(LocalAsyncMixin):
     corrupt file is a miss, and is removed. Values go through ``serializer`` (``JsonSerializer``
     by default, which cannot run code on load). ``max_bytes`` and ``max_entries`` bound the
     directory: past a bound the least recently used entries go first (a hit refreshes the
-    file's mtime, at most once a minute per process). Expired entries are removed when read and by every cull. ``ttl`` is the
-    default lifetime in seconds; ``clock`` must be wall time (``time.time``), since processes
-    share the expiry times. ``durable=True`` fsyncs each write (survives power loss, slower).
+    file's mtime, at most once a minute per process). Expired entries are removed when read
+    and by every cull. ``ttl`` is the default lifetime in seconds; ``clock`` must be wall time
+    (``time.time``), since processes share the expiry times. ``durable=True`` fsyncs each
+    write (survives power loss, slower).
 
     The directory must be private: it is created with mode 0700, and an existing directory
     that another user owns or that is group- or world-writable raises
@@ -113,8 +115,7 @@ class FileBackend(LocalAsyncMixin):
         self._root = str(self.directory)
         self._lock = threading.Lock()
         self._tmp_names = itertools.count()
-        self._hits = self._misses = self._sets = self._deletes = 0
-        self._evictions = self._expirations = self._errors = 0
+        self._counters = Counters()
         self._approx_bytes: int | None = None  # unknown until the first cull
         self._approx_entries = 0
         self._sets_since_cull = 0
@@ -166,13 +167,11 @@ class FileBackend(LocalAsyncMixin):
             left = expires_at - self._clock()
             if left <= 0:
                 self._unlink(path)
-                with self._lock:
-                    self._expirations += 1
+                self._counters.add(expirations=1)
                 self._count_miss(count)
                 return None
         if count:
-            with self._lock:
-                self._hits += 1
+            self._counters.add(hits=1)
         return value, left
 
     def _touch_due(self, path: str) -> bool:
@@ -222,15 +221,12 @@ class FileBackend(LocalAsyncMixin):
                     problem = str(exc)
         logger.warning("stunir.cache: removing unreadable cache entry %s (%s)", path, problem)
         self._unlink(path)
-        with self._lock:
-            self._errors += 1
+        self._counters.add(errors=1)
         return None
 
     def _count_miss(self, count: bool, *, error: bool = False) -> None:
         if count:
-            with self._lock:
-                self._misses += 1
-                self._errors += error
+            self._counters.add(misses=1, errors=int(error))
         return
 
     # -- writing --------------------------------------------------------------------------
@@ -245,8 +241,8 @@ class FileBackend(LocalAsyncMixin):
             _MAGIC, expires_at, len(encoded_key), len(body) - len(encoded_key), zlib.crc32(body)
         )
         self._write_atomically(path, header + body)
+        self._counters.add(sets=1)
         with self._lock:
-            self._sets += 1
             self._sets_since_cull += 1
             self._approx_entries += 1
             if self._approx_bytes is not None:
@@ -281,8 +277,7 @@ class FileBackend(LocalAsyncMixin):
     def delete(self, key: str) -> bool:
         removed = self._unlink(self._path(check_key(key)))
         if removed:
-            with self._lock:
-                self._deletes += 1
+            self._counters.add(deletes=1)
         return removed
 
     def delete_many(self, keys: Iterable[str]) -> int:
@@ -341,27 +336,15 @@ class FileBackend(LocalAsyncMixin):
             evicted += self._unlink(path)
             total_bytes -= size
             count -= 1
+        self._counters.add(expirations=expired, evictions=evicted)
         with self._lock:
-            self._expirations += expired
-            self._evictions += evicted
             self._approx_bytes, self._approx_entries = total_bytes, count
             self._sets_since_cull = 0
         return removed + expired + evicted
 
     def stats(self) -> CacheStats:
         """Counters of this process; ``size`` counts the directory's entries (a scan)."""
-        size = sum(1 for path in self._files() if path.endswith(_SUFFIX))
-        with self._lock:
-            return CacheStats(
-                hits=self._hits,
-                misses=self._misses,
-                sets=self._sets,
-                deletes=self._deletes,
-                evictions=self._evictions,
-                expirations=self._expirations,
-                errors=self._errors,
-                size=size,
-            )
+        return self._counters.snapshot(sum(1 for path in self._files() if path.endswith(_SUFFIX)))
 
     # -- paths ----------------------------------------------------------------------------
 

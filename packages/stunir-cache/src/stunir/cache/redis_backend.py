@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import redis
 import redis.asyncio
@@ -18,6 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from stunir.cache._breaker import OutageBreaker
+from stunir.cache._counters import Counters
 from stunir.cache._validate import check_key, check_positive_number, check_ttl
 from stunir.cache.backend import Clock
 from stunir.cache.errors import CacheConfigError, SerializationError
@@ -29,6 +29,8 @@ logger = logging.getLogger("stunir.cache")
 
 _FAILURES = (redis.RedisError, OSError)
 _LEASE_MARK = "\x00lease:"
+_BATCH = 500  # keys per SCAN page and per UNLINK
+T = TypeVar("T")
 # Delete the lease only if it still holds our token: an expired lease may belong to another host.
 _RELEASE_LEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -100,8 +102,8 @@ class RedisBackend:
                 raise CacheConfigError(
                     "client", given, "a client with decode_responses=False (values are bytes)"
                 )
-        self._lock = threading.Lock()
-        self._hits = self._misses = self._sets = self._deletes = self._errors = 0
+        self._counters = Counters()
+        self._pattern = _glob_escape(prefix) + "*"
 
     def _make_client(self, cls: Any) -> Any:
         if self.url is None:
@@ -167,342 +169,253 @@ class RedisBackend:
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
 
-    def _encode(self, value: Any, ttl: float | None) -> tuple[bytes, int | None]:
-        lifetime = self.ttl if ttl is None else check_ttl(ttl)
-        return self.serializer.dumps(value), _milliseconds(lifetime)
+    def _lease_key(self, key: str) -> str:
+        return self._key(key) + _LEASE_MARK
 
-    def _count(self, *, hits: int = 0, misses: int = 0, sets: int = 0, deletes: int = 0) -> None:
-        with self._lock:
-            self._hits += hits
-            self._misses += misses
-            self._sets += sets
-            self._deletes += deletes
+    def _encode(
+        self, items: Mapping[str, Any], ttl: float | None
+    ) -> list[tuple[str, bytes, int | None]]:
+        px = _milliseconds(self.ttl if ttl is None else check_ttl(ttl))
+        return [(self._key(key), self.serializer.dumps(value), px) for key, value in items.items()]
+
+    def _guarded(self, call: Callable[[], T], fallback: T) -> T:
+        """Run one Redis call behind the breaker: ``fallback`` while it is open or on failure."""
+        if self.breaker.open_until and self.breaker.blocked():
+            return fallback
+        try:
+            result = call()
+        except _FAILURES as exc:
+            self._failed(exc)
+            return fallback
+        self.breaker.succeeded()
+        return result
+
+    async def _aguarded(self, call: Callable[[], Awaitable[T]], fallback: T) -> T:
+        if self.breaker.open_until and self.breaker.blocked():
+            return fallback
+        try:
+            result = await call()
+        except _FAILURES as exc:
+            self._failed(exc)
+            return fallback
+        self.breaker.succeeded()
+        return result
 
     def _failed(self, error: BaseException) -> None:
-        with self._lock:
-            self._errors += 1
+        self._counters.add(errors=1)
         self.breaker.failed(error)
 
     def _decode(self, key: str, data: Any) -> Any:
-        """The value, or MISSING-like ``_ABSENT`` for a miss or an unreadable entry."""
-        if data is None:
+        """The value, or ``_ABSENT`` for a miss or an unreadable entry."""
+        if data is None or data is _ABSENT:
             return _ABSENT
         try:
             return self.serializer.loads(data)
         except SerializationError as exc:
             logger.warning("stunir.cache: ignoring unreadable Redis entry %r (%s)", key, exc)
-            with self._lock:
-                self._errors += 1
+            self._counters.add(errors=1)
             return _ABSENT
-
-    def _decode_found(self, keys: list[str], values: list[Any]) -> dict[str, Any]:
-        found = {}
-        for key, data in zip(keys, values, strict=True):
-            value = self._decode(key, data)
-            if value is not _ABSENT:
-                found[key] = value
-        self._count(hits=len(found), misses=len(keys) - len(found))
-        return found
 
     def _result(self, key: str, data: Any, default: Any) -> Any:
         value = self._decode(key, data)
         if value is _ABSENT:
-            self._count(misses=1)
+            self._counters.add(misses=1)
             return default
-        self._count(hits=1)
+        self._counters.add(hits=1)
         return value
 
-    def _with_ttl(self, key: str, data: Any, pttl: int) -> tuple[Any, float | None] | None:
+    def _with_ttl(self, key: str, reply: Any) -> tuple[Any, float | None] | None:
+        data, pttl = reply
         value = self._result(key, data, _ABSENT)
         if value is _ABSENT:
             return None
         return value, (None if pttl < 0 else pttl / 1000)
 
+    def _found(self, keys: list[str], values: list[Any] | None) -> dict[str, Any]:
+        found = {}
+        for key, data in zip(keys, values or [None] * len(keys), strict=True):
+            value = self._decode(key, data)
+            if value is not _ABSENT:
+                found[key] = value
+        self._counters.add(hits=len(found), misses=len(keys) - len(found))
+        return found
+
+    def _deleted(self, removed: int) -> int:
+        self._counters.add(deletes=removed)
+        return removed
+
+    def _written(self, count: int) -> None:
+        self._counters.add(sets=count)
+
+    def stats(self) -> CacheStats:
+        """Counters of this process; ``size`` is None (counting would scan the server)."""
+        return self._counters.snapshot(size=None)
+
     # -- sync -----------------------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
         name = self._key(key)
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=1)
-            return default
-        try:
-            data = self.client.get(name)
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=1)
-            return default
-        self.breaker.succeeded()
-        return self._result(key, data, default)
+        return self._result(key, self._guarded(lambda: self.client.get(name), _ABSENT), default)
 
     def get_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
         name = self._key(key)
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=1)
-            return None
-        try:
+
+        def call() -> Any:
             pipe = self.client.pipeline(transaction=False)
             pipe.get(name)
             pipe.pttl(name)
-            data, pttl = pipe.execute()
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=1)
-            return None
-        self.breaker.succeeded()
-        return self._with_ttl(key, data, pttl)
+            return pipe.execute()
+
+        return self._with_ttl(key, self._guarded(call, (None, -2)))
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str) or (self.breaker.open_until and self.breaker.blocked()):
+        if not isinstance(key, str):
             return False
-        try:
-            found = bool(self.client.exists(self._key(key)))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return False
-        self.breaker.succeeded()
-        return found
+        name = self._key(key)
+        return bool(self._guarded(lambda: self.client.exists(name), 0))
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         wanted = list(keys)
         names = [self._key(key) for key in wanted]
         if not names:
             return {}
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=len(names))
-            return {}
-        try:
-            values = self.client.mget(names)
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=len(names))
-            return {}
-        self.breaker.succeeded()
-        return self._decode_found(wanted, values)
+        return self._found(wanted, self._guarded(lambda: self.client.mget(names), None))
 
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
         self.set_many({key: value}, ttl)
 
     def set_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
-        encoded = [(self._key(key), *self._encode(value, ttl)) for key, value in items.items()]
-        if not encoded or (self.breaker.open_until and self.breaker.blocked()):
-            return
-        try:
+        encoded = self._encode(items, ttl)
+
+        def call() -> int:
             pipe = self.client.pipeline(transaction=False)
             for name, data, px in encoded:
                 pipe.set(name, data, px=px)
             pipe.execute()
-        except _FAILURES as exc:
-            self._failed(exc)
-            return
-        self.breaker.succeeded()
-        self._count(sets=len(encoded))
+            return len(encoded)
+
+        if encoded:
+            self._written(self._guarded(call, 0))
 
     def delete(self, key: str) -> bool:
         return self.delete_many([key]) == 1
 
     def delete_many(self, keys: Iterable[str]) -> int:
         names = [self._key(key) for key in keys]
-        if not names or (self.breaker.open_until and self.breaker.blocked()):
+        if not names:
             return 0
-        try:
-            removed = int(self.client.delete(*names))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return 0
-        self.breaker.succeeded()
-        self._count(deletes=removed)
-        return removed
+        return self._deleted(int(self._guarded(lambda: self.client.delete(*names), 0)))
 
     def clear(self) -> None:
         """Remove every key under this backend's prefix (SCAN and UNLINK, never FLUSHDB)."""
-        if self.breaker.open_until and self.breaker.blocked():
-            return
-        try:
+
+        def call() -> None:
             batch: list[bytes] = []
-            for name in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
+            for name in self.client.scan_iter(match=self._pattern, count=_BATCH):
                 batch.append(name)
-                if len(batch) >= 500:
+                if len(batch) >= _BATCH:
                     self.client.unlink(*batch)
                     batch.clear()
             if batch:
                 self.client.unlink(*batch)
-        except _FAILURES as exc:
-            self._failed(exc)
-            return
-        self.breaker.succeeded()
+
+        self._guarded(call, None)
 
     def acquire_lease(self, key: str, ttl: float) -> str | None:
-        """Try to become the one host that recomputes ``key``; a token, or None if another is.
+        """Try to become the one host that recomputes ``key``: a token, or None if another is.
 
         When Redis is down the caller gets a token anyway: recompute locally rather than wait.
         """
         token = uuid.uuid4().hex
-        if self.breaker.open_until and self.breaker.blocked():
-            return token
-        try:
-            won = self.client.set(self._lease_key(key), token, nx=True, px=_milliseconds(ttl))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return token
-        self.breaker.succeeded()
+        name, px = self._lease_key(key), _milliseconds(ttl)
+        won = self._guarded(lambda: bool(self.client.set(name, token, nx=True, px=px)), True)
         return token if won else None
 
     def release_lease(self, key: str, token: str) -> None:
-        if self.breaker.open_until and self.breaker.blocked():
-            return
-        try:
-            self.client.eval(_RELEASE_LEASE, 1, self._lease_key(key), token)
-        except _FAILURES as exc:
-            self._failed(exc)
-
-    async def aacquire_lease(self, key: str, ttl: float) -> str | None:
-        token = uuid.uuid4().hex
-        if self.breaker.open_until and self.breaker.blocked():
-            return token
-        try:
-            client = self.async_client()
-            won = await client.set(self._lease_key(key), token, nx=True, px=_milliseconds(ttl))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return token
-        self.breaker.succeeded()
-        return token if won else None
-
-    async def arelease_lease(self, key: str, token: str) -> None:
-        if self.breaker.open_until and self.breaker.blocked():
-            return
-        try:
-            await self.async_client().eval(_RELEASE_LEASE, 1, self._lease_key(key), token)
-        except _FAILURES as exc:
-            self._failed(exc)
-
-    def _lease_key(self, key: str) -> str:
-        return self._key(key) + _LEASE_MARK
-
-    def stats(self) -> CacheStats:
-        """Counters of this process; ``size`` is None (counting would scan the server)."""
-        with self._lock:
-            return CacheStats(
-                hits=self._hits,
-                misses=self._misses,
-                sets=self._sets,
-                deletes=self._deletes,
-                errors=self._errors,
-                size=None,
-            )
+        name = self._lease_key(key)
+        self._guarded(lambda: self.client.eval(_RELEASE_LEASE, 1, name, token), None)
 
     # -- async ----------------------------------------------------------------------------
 
     async def aget(self, key: str, default: Any = None) -> Any:
         name = self._key(key)
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=1)
-            return default
-        try:
-            data = await self.async_client().get(name)
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=1)
-            return default
-        self.breaker.succeeded()
+        data = await self._aguarded(lambda: self.async_client().get(name), _ABSENT)
         return self._result(key, data, default)
 
     async def aget_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
         name = self._key(key)
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=1)
-            return None
-        try:
+
+        async def call() -> Any:
             pipe = self.async_client().pipeline(transaction=False)
             pipe.get(name)
             pipe.pttl(name)
-            data, pttl = await pipe.execute()
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=1)
-            return None
-        self.breaker.succeeded()
-        return self._with_ttl(key, data, pttl)
+            return await pipe.execute()
+
+        return self._with_ttl(key, await self._aguarded(call, (None, -2)))
 
     async def acontains(self, key: str) -> bool:
-        if self.breaker.open_until and self.breaker.blocked():
-            return False
-        try:
-            found = bool(await self.async_client().exists(self._key(key)))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return False
-        self.breaker.succeeded()
-        return found
+        name = self._key(key)
+        return bool(await self._aguarded(lambda: self.async_client().exists(name), 0))
 
     async def aget_many(self, keys: Iterable[str]) -> dict[str, Any]:
         wanted = list(keys)
         names = [self._key(key) for key in wanted]
         if not names:
             return {}
-        if self.breaker.open_until and self.breaker.blocked():
-            self._count(misses=len(names))
-            return {}
-        try:
-            values = await self.async_client().mget(names)
-        except _FAILURES as exc:
-            self._failed(exc)
-            self._count(misses=len(names))
-            return {}
-        self.breaker.succeeded()
-        return self._decode_found(wanted, values)
+        values = await self._aguarded(lambda: self.async_client().mget(names), None)
+        return self._found(wanted, values)
 
     async def aset(self, key: str, value: Any, ttl: float | None = None) -> None:
         await self.aset_many({key: value}, ttl)
 
     async def aset_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
-        encoded = [(self._key(key), *self._encode(value, ttl)) for key, value in items.items()]
-        if not encoded or (self.breaker.open_until and self.breaker.blocked()):
-            return
-        try:
+        encoded = self._encode(items, ttl)
+
+        async def call() -> int:
             pipe = self.async_client().pipeline(transaction=False)
             for name, data, px in encoded:
                 pipe.set(name, data, px=px)
             await pipe.execute()
-        except _FAILURES as exc:
-            self._failed(exc)
-            return
-        self.breaker.succeeded()
-        self._count(sets=len(encoded))
+            return len(encoded)
+
+        if encoded:
+            self._written(await self._aguarded(call, 0))
 
     async def adelete(self, key: str) -> bool:
         return await self.adelete_many([key]) == 1
 
     async def adelete_many(self, keys: Iterable[str]) -> int:
         names = [self._key(key) for key in keys]
-        if not names or (self.breaker.open_until and self.breaker.blocked()):
+        if not names:
             return 0
-        try:
-            removed = int(await self.async_client().delete(*names))
-        except _FAILURES as exc:
-            self._failed(exc)
-            return 0
-        self.breaker.succeeded()
-        self._count(deletes=removed)
-        return removed
+        removed = await self._aguarded(lambda: self.async_client().delete(*names), 0)
+        return self._deleted(int(removed))
 
     async def aclear(self) -> None:
-        if self.breaker.open_until and self.breaker.blocked():
-            return
-        client = self.async_client()
-        try:
+        async def call() -> None:
+            client = self.async_client()
             batch: list[bytes] = []
-            async for name in client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
+            async for name in client.scan_iter(match=self._pattern, count=_BATCH):
                 batch.append(name)
-                if len(batch) >= 500:
+                if len(batch) >= _BATCH:
                     await client.unlink(*batch)
                     batch.clear()
             if batch:
                 await client.unlink(*batch)
-        except _FAILURES as exc:
-            self._failed(exc)
-            return
-        self.breaker.succeeded()
+
+        await self._aguarded(call, None)
+
+    async def aacquire_lease(self, key: str, ttl: float) -> str | None:
+        token = uuid.uuid4().hex
+        name, px = self._lease_key(key), _milliseconds(ttl)
+        won: object = await self._aguarded(
+            lambda: self.async_client().set(name, token, nx=True, px=px), True
+        )
+        return token if won else None
+
+    async def arelease_lease(self, key: str, token: str) -> None:
+        name = self._lease_key(key)
+        await self._aguarded(lambda: self.async_client().eval(_RELEASE_LEASE, 1, name, token), None)
 
 
 class _Absent:

@@ -74,6 +74,38 @@ def _plan(
     return lambda item: refresh(*_as_args(item))
 
 
+class _Job:
+    """One warming run: what to do per item, how many at once, and what went wrong."""
+
+    def __init__(
+        self,
+        target: Any,
+        items: Iterable[Any],
+        *,
+        loader: Callable[[Any], Any] | None,
+        ttl: float | None,
+        concurrency: int,
+        clock: Clock,
+        asynchronous: bool,
+    ) -> None:
+        self.work = _plan(target, loader, ttl)
+        is_async = inspect.iscoroutinefunction(getattr(target, "refresh", None))
+        if not asynchronous and (is_async or inspect.iscoroutinefunction(loader)):
+            raise CacheConfigError("target", target, "sync work (use awarm for coroutines)")
+        self.workers = check_count(concurrency, "concurrency")
+        self.todo = list(items)
+        self.failures: list[WarmFailure] = []
+        self._clock = clock
+        self._started = clock()
+
+    def report(self) -> WarmReport:
+        for failure in self.failures:
+            logger.warning("stunir.cache: warming %r failed: %r", failure.item, failure.error)
+        loaded = len(self.todo) - len(self.failures)
+        elapsed = self._clock() - self._started
+        return WarmReport(len(self.todo), loaded, tuple(self.failures), elapsed)
+
+
 def warm(
     target: Any,
     items: Iterable[Any],
@@ -90,26 +122,26 @@ def warm(
     ``ttl`` seconds) or a sync ``@cached`` function (``items`` are argument tuples, or single
     arguments, each computed and stored afresh).
     """
-    work = _plan(target, loader, ttl)
-    if inspect.iscoroutinefunction(getattr(target, "refresh", None)) or inspect.iscoroutinefunction(
-        loader
-    ):
-        raise CacheConfigError("target", target, "a sync function or loader (use awarm for async)")
-    workers = check_count(concurrency, "concurrency")
-    todo = list(items)
-    started = clock()
-    failures: list[WarmFailure] = []
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stunir-cache-warm") as pool:
-        futures = {pool.submit(work, item): item for item in todo}
+    job = _Job(
+        target,
+        items,
+        loader=loader,
+        ttl=ttl,
+        concurrency=concurrency,
+        clock=clock,
+        asynchronous=False,
+    )
+    with ThreadPoolExecutor(job.workers, thread_name_prefix="stunir-cache-warm") as pool:
+        futures = {pool.submit(job.work, item): item for item in job.todo}
         for done, future in enumerate(as_completed(futures), start=1):
             error = future.exception()
             if isinstance(error, Exception):
-                failures.append(WarmFailure(futures[future], error))
+                job.failures.append(WarmFailure(futures[future], error))
             elif error is not None:
                 raise error
             if on_progress is not None:
-                on_progress(done, len(todo))
-    return _report(todo, failures, clock() - started)
+                on_progress(done, len(job.todo))
+    return job.report()
 
 
 async def awarm(
@@ -124,35 +156,33 @@ async def awarm(
 ) -> WarmReport:
     """``warm`` for coroutines: an async ``@cached`` function, or a backend with a loader that
     may be a coroutine function; at most ``concurrency`` loads run at once."""
-    work = _plan(target, loader, ttl)
-    workers = check_count(concurrency, "concurrency")
-    todo = list(items)
-    started = clock()
-    gate = asyncio.Semaphore(workers)
-    failures: list[WarmFailure] = []
+    job = _Job(
+        target,
+        items,
+        loader=loader,
+        ttl=ttl,
+        concurrency=concurrency,
+        clock=clock,
+        asynchronous=True,
+    )
+    gate = asyncio.Semaphore(job.workers)
     done = 0
 
     async def one(item: Any) -> None:
         nonlocal done
         async with gate:
             try:
-                result = work(item)
+                result = job.work(item)
                 if inspect.isawaitable(result):
                     await result
             except Exception as exc:
-                failures.append(WarmFailure(item, exc))
+                job.failures.append(WarmFailure(item, exc))
         done += 1
         if on_progress is not None:
-            on_progress(done, len(todo))
+            on_progress(done, len(job.todo))
 
-    await asyncio.gather(*(one(item) for item in todo))
-    return _report(todo, failures, clock() - started)
-
-
-def _report(todo: list[Any], failures: list[WarmFailure], elapsed: float) -> WarmReport:
-    for failure in failures:
-        logger.warning("stunir.cache: warming %r failed: %r", failure.item, failure.error)
-    return WarmReport(len(todo), len(todo) - len(failures), tuple(failures), elapsed)
+    await asyncio.gather(*(one(item) for item in job.todo))
+    return job.report()
 
 
 class RefreshAhead:
