@@ -42,6 +42,15 @@ def test_an_l1_copy_never_outlives_the_l2_entry(tmp_path, clock) -> None:
     assert cache.get("short", MISSING) is MISSING
 
 
+def test_a_write_without_ttl_uses_the_l2_default_in_l1_too(tmp_path, clock) -> None:
+    l1 = MemoryBackend(ttl=60, clock=clock)
+    cache = TieredCache(l1, FileBackend(tmp_path, ttl=10, clock=clock))
+    cache.set("k", 1)
+    assert l1.get_with_ttl("k") == (1, 10)
+    clock.advance(10)
+    assert cache.get("k", MISSING) is MISSING
+
+
 def test_writes_and_deletes_go_to_both_tiers(tmp_path) -> None:
     l1, l2 = MemoryBackend(), FileBackend(tmp_path)
     cache = TieredCache(l1, l2)
@@ -160,3 +169,40 @@ def test_a_listener_that_lost_redis_drops_everything_when_it_is_back(redis_serve
         assert wait_until(lambda: "stale" not in cache.l1, seconds=10)
     finally:
         cache.close()
+
+
+def test_a_dead_redis_l2_leaves_l1_serving_and_raises_nothing(redis_server_factory) -> None:
+    server = redis_server_factory()
+    cache = TieredCache(MemoryBackend(), RedisBackend(server.url))
+    try:
+        cache.set("k", 1)
+        server.stop()
+        assert cache.get("k") == 1
+        cache.set("j", 2)
+        assert cache.get("j") == 2
+        assert cache.get("absent", MISSING) is MISSING
+        assert cache.delete("k") is True
+    finally:
+        cache.close()
+
+
+def test_async_writes_are_published_too(redis_url) -> None:
+    a = TieredCache(MemoryBackend(), RedisBackend(redis_url))
+    b = TieredCache(MemoryBackend(), RedisBackend(redis_url))
+
+    async def scenario() -> None:
+        await a.aset("k", "v1")
+        assert await b.aget("k") == "v1"
+        await a.aset("k", "v2")
+        assert wait_until(lambda: "k" not in b.l1)
+        assert await b.aget("k") == "v2"
+        await a.adelete("k")
+        assert wait_until(lambda: "k" not in b.l1)
+        await a.l2.aclose()  # type: ignore[attr-defined]
+        await b.l2.aclose()  # type: ignore[attr-defined]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        a.close()
+        b.close()

@@ -38,8 +38,12 @@ class OutageBreaker:
             raise BackendUnavailableError(self.name, left, self._reason)
         return True
 
-    def failed(self, error: BaseException) -> None:
-        """Record a failure: open the breaker; raise in strict mode."""
+    def is_open(self) -> bool:
+        """True while open; never raises (for work that is skipped, not refused)."""
+        return self.open_until > self._clock()
+
+    def failed(self, error: BaseException, *, may_raise: bool = True) -> None:
+        """Record a failure: open the breaker; raise in strict mode if ``may_raise``."""
         with self._lock:
             self._reason = f"{type(error).__name__}: {error}"
             self.open_until = self._clock() + self.retry_after
@@ -53,7 +57,7 @@ class OutageBreaker:
                 self._reason,
                 self.retry_after,
             )
-        if self.strict:
+        if self.strict and may_raise:
             raise BackendUnavailableError(self.name, 0.0, self._reason) from error
 
     def succeeded(self) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, cast, overload
 
 from stunir.cache._validate import check_positive_number, check_ttl
-from stunir.cache.backend import MISSING, Backend, Clock
+from stunir.cache.backend import MISSING, Backend, Clock, LocalAsyncMixin
 from stunir.cache.errors import CacheConfigError
 from stunir.cache.keys import (
     KeyBuilder,
@@ -376,6 +376,8 @@ def _async_wrapper(
     flight = AsyncSingleFlight()
     backend, build_key = policy.backend, policy.build_key
     aget = backend.aget
+    # A local backend answers a hit without awaiting anything: skip the coroutine round trip.
+    local_get = backend.get if isinstance(backend, LocalAsyncMixin) else None
 
     async def compute(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         started = policy.clock()
@@ -411,7 +413,10 @@ def _async_wrapper(
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = build_key(args, kwargs)
-        stored = await aget(key, MISSING)  # type: ignore[arg-type]
+        if local_get is not None:
+            stored = local_get(key, MISSING)  # type: ignore[arg-type]
+        else:
+            stored = await aget(key, MISSING)  # type: ignore[arg-type]
         found = None if stored is MISSING else policy.unpack(stored)
         if found is None:
             return await flight.do(key, lambda: load(key, args, kwargs))

@@ -149,6 +149,7 @@ class RedisBackend:
             self.client,
             channel=channel or f"{self.prefix}invalidate",
             async_client=self.async_client,
+            breaker=self.breaker,
         )
 
     def close(self) -> None:

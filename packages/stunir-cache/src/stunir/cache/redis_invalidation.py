@@ -12,6 +12,7 @@ from typing import Any
 import redis
 import redis.asyncio
 
+from stunir.cache._breaker import OutageBreaker
 from stunir.cache.invalidation import InvalidationCallback
 
 logger = logging.getLogger("stunir.cache")
@@ -35,6 +36,7 @@ class RedisInvalidation:
         channel: str = "stunir:cache:invalidate",
         async_client: Callable[[], redis.asyncio.Redis] | None = None,
         reconnect_seconds: float = 1.0,
+        breaker: OutageBreaker | None = None,
     ) -> None:
         self.channel = channel
         self.origin = uuid.uuid4().hex
@@ -45,6 +47,7 @@ class RedisInvalidation:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._callback: InvalidationCallback | None = None
+        self._breaker = breaker  # the L2's: while Redis is down, publishing is skipped
 
     def __repr__(self) -> str:
         return f"RedisInvalidation(channel={self.channel!r}, origin={self.origin!r})"
@@ -53,19 +56,28 @@ class RedisInvalidation:
         return json.dumps({"origin": self.origin, "keys": None if keys is None else list(keys)})
 
     def publish(self, keys: Sequence[str] | None) -> None:
+        if self._breaker is not None and self._breaker.is_open():
+            return
         try:
             self._client.publish(self.channel, self._message(keys))
         except _FAILURES as exc:
-            logger.debug("stunir.cache: could not publish an invalidation: %s", exc)
+            self._publish_failed(exc)
 
     async def apublish(self, keys: Sequence[str] | None) -> None:
         if self._async_client is None:
             self.publish(keys)
             return
+        if self._breaker is not None and self._breaker.is_open():
+            return
         try:
             await self._async_client().publish(self.channel, self._message(keys))
         except _FAILURES as exc:
-            logger.debug("stunir.cache: could not publish an invalidation: %s", exc)
+            self._publish_failed(exc)
+
+    def _publish_failed(self, error: BaseException) -> None:
+        logger.debug("stunir.cache: could not publish an invalidation: %s", error)
+        if self._breaker is not None:
+            self._breaker.failed(error, may_raise=False)
 
     def start(self, callback: InvalidationCallback) -> None:
         """Start listening; returns once subscribed (or after 2 s if Redis does not answer)."""

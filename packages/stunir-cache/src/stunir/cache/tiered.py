@@ -112,8 +112,12 @@ class TieredCache:
     def set(self, key: str, value: Any, ttl: float | None = None) -> None:
         self.set_many({key: value}, ttl)
 
+    def _lifetime(self, ttl: float | None) -> float | None:
+        """The L2 lifetime of a write: ``ttl``, or L2's default when it is None."""
+        return check_ttl(ttl) if ttl is not None else getattr(self.l2, "ttl", None)
+
     def set_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
-        lifetime = check_ttl(ttl)
+        lifetime = self._lifetime(ttl)
         self.l2.set_many(items, lifetime)
         self.l1.set_many(items, None if lifetime is None else self._l1_ttl(lifetime))
         self._publish(list(items))
@@ -196,7 +200,7 @@ class TieredCache:
         await self.aset_many({key: value}, ttl)
 
     async def aset_many(self, items: Mapping[str, Any], ttl: float | None = None) -> None:
-        lifetime = check_ttl(ttl)
+        lifetime = self._lifetime(ttl)
         await self.l2.aset_many(items, lifetime)
         await self.l1.aset_many(items, None if lifetime is None else self._l1_ttl(lifetime))
         if self.invalidation is not None:
