@@ -240,3 +240,30 @@ def test_two_processes_share_one_directory(tmp_path) -> None:
     assert cache.get("own-0-150") == 150
     assert cache.get("own-1-199") == 199
     assert not list(tmp_path.glob("*/*.tmp-*"))
+
+
+def test_eight_threads_on_one_backend_never_see_a_torn_value(tmp_path) -> None:
+    import threading
+
+    cache = FileBackend(tmp_path, max_entries=50)
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def hammer(worker: int) -> None:
+        start.wait()
+        try:
+            for i in range(60):
+                cache.set(f"k{i % 60}", {"worker": worker, "pad": "y" * 500})
+                value = cache.get(f"k{(i + worker) % 60}")
+                assert value is None or value["pad"] == "y" * 500
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert cache.stats().sets == 8 * 60
+    assert cache.stats().size <= 60

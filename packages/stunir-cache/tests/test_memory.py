@@ -236,3 +236,22 @@ def test_behaves_like_a_reference_lru(operations) -> None:
             if key in model:
                 model.remove(key)
     assert sorted(model) == sorted(k for k in range(10) if k in cache)
+
+
+def test_each_call_reads_the_clock_at_most_once(clock) -> None:
+    reads: list[float] = []
+
+    def counting_clock() -> float:
+        reads.append(clock())
+        return clock()
+
+    cache = MemoryBackend(maxsize=2, ttl=10, clock=counting_clock)
+    cache.set_many({"a": 1, "b": 2})
+    assert len(reads) == 1
+    clock.advance(20)
+    cache.set("c", 3)  # evicts an expired entry on the way: still one read
+    assert len(reads) == 2
+    cache.get("c")
+    cache.get("missing")
+    cache.get_many(["a", "b", "c"])
+    assert len(reads) == 4  # a miss of an absent key needs no clock

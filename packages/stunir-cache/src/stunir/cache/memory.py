@@ -110,7 +110,7 @@ class MemoryBackend(LocalAsyncMixin):
         lifetime = self.ttl if ttl is None else check_ttl(ttl)
         nbytes = self._sizeof(value) if self.max_bytes is not None else 0
         with self._lock:
-            self._store(key, value, lifetime, nbytes)
+            self._store(key, value, lifetime, nbytes, self._clock())
 
     def set_many(self, items: Mapping[Any, Any], ttl: float | None = None) -> None:
         lifetime = self.ttl if ttl is None else check_ttl(ttl)
@@ -119,8 +119,9 @@ class MemoryBackend(LocalAsyncMixin):
             for key, value in items.items()
         ]
         with self._lock:
+            now = self._clock()
             for key, value, nbytes in sized:
-                self._store(key, value, lifetime, nbytes)
+                self._store(key, value, lifetime, nbytes, now)
 
     def get_many(self, keys: Iterable[Any]) -> dict[Any, Any]:
         found: dict[Any, Any] = {}
@@ -175,7 +176,7 @@ class MemoryBackend(LocalAsyncMixin):
 
     # -- private: callers hold the lock ---------------------------------------------------
 
-    def _store(self, key: Hashable, value: Any, ttl: float | None, nbytes: int) -> None:
+    def _store(self, key: Hashable, value: Any, ttl: float | None, nbytes: int, now: float) -> None:
         old = self._data.pop(key, None)
         if old is not None:
             self._bytes -= old[2]
@@ -183,7 +184,7 @@ class MemoryBackend(LocalAsyncMixin):
         if self.max_bytes is not None and nbytes > self.max_bytes:
             self._evictions += 1  # too big to ever fit: the old value is gone, nothing stored
             return
-        expires_at = None if ttl is None or ttl == math.inf else self._clock() + ttl
+        expires_at = None if ttl is None or ttl == math.inf else now + ttl
         self._data[key] = (value, expires_at, nbytes)
         self._bytes += nbytes
         maxsize, max_bytes = self.maxsize, self.max_bytes
@@ -192,7 +193,7 @@ class MemoryBackend(LocalAsyncMixin):
         ):
             _, (_, oldest_expiry, oldest_bytes) = self._data.popitem(last=False)
             self._bytes -= oldest_bytes
-            if oldest_expiry is not None and oldest_expiry <= self._clock():
+            if oldest_expiry is not None and oldest_expiry <= now:
                 self._expirations += 1
             else:
                 self._evictions += 1
