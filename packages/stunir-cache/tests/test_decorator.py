@@ -57,6 +57,22 @@ def test_keyword_order_and_positional_form_give_one_key() -> None:
     assert area(2, height=3, unit="cm") == "6cm"
     assert runs.calls == 1
     assert area.cache_key(2, 3, unit="cm") == area.cache_key(unit="cm", height=3, width=2)
+    assert area(2) == area(width=2) == "2m"
+    assert runs.calls == 2
+    assert area.cache_key(2) == area.cache_key(width=2)
+
+
+def test_keyword_calls_share_entries_with_positional_calls_on_string_keys(tmp_path) -> None:
+    runs = Counter()
+
+    @cached(backend=FileBackend(tmp_path))
+    def area(width: int, height: int = 1) -> int:
+        runs.bump()
+        return width * height
+
+    assert area(2) == area(width=2) == 2
+    assert area(2, 3) == area(height=3, width=2) == 6
+    assert runs.calls == 2
 
 
 def test_none_results_are_cached_and_exceptions_are_not() -> None:

@@ -70,8 +70,9 @@ def object_key_builder(fn: Callable[..., Any], namespace: str) -> KeyBuilder:
 
     def build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
         if not kwargs:
-            return (namespace, args)
-        return (namespace, *canonical(args, kwargs))
+            return (namespace, args)  # @cached's fast path builds this same tuple inline
+        positional, named = canonical(args, kwargs)
+        return (namespace, positional, named) if named else (namespace, positional)
 
     return build
 
