@@ -60,6 +60,17 @@ def test_a_group_or_world_writable_directory_is_refused(tmp_path, mode) -> None:
     assert isinstance(info.value, PermissionError)
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_directory_whose_parent_others_can_write_is_refused_unless_sticky(tmp_path) -> None:
+    parent = tmp_path / "open"
+    parent.mkdir()
+    parent.chmod(0o777)
+    with pytest.raises(UnsafeCacheDirectoryError, match="parent"):
+        FileBackend(parent / "cache")
+    parent.chmod(0o1777)  # sticky, like /tmp: only the owner may rename what it holds
+    FileBackend(parent / "cache").set("k", 1)
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="chown needs root")
 def test_a_directory_owned_by_another_user_is_refused(tmp_path) -> None:
     foreign = tmp_path / "foreign"

@@ -69,6 +69,17 @@ def _secure_directory(path: Path) -> None:
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         mode = stat.S_IMODE(info.st_mode)
         raise UnsafeCacheDirectoryError(path, f"it is group- or world-writable (mode {mode:04o})")
+    # Whoever may write the parent may swap the whole directory for theirs, unless the parent
+    # is sticky (like /tmp): then only the directory's owner may rename it. (Group-writable
+    # parents are allowed: with per-user groups, the usual umask 002 makes them.)
+    parent = os.stat(path.parent)
+    if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
+        mode = stat.S_IMODE(parent.st_mode)
+        raise UnsafeCacheDirectoryError(
+            path,
+            f"its parent {str(path.parent)!r} is world-writable without the sticky bit "
+            f"(mode {mode:04o}), so others could replace it",
+        )
 
 
 class FileBackend(LocalAsyncMixin):
