@@ -509,3 +509,65 @@ def test_a_dead_redis_means_every_call_computes_without_errors(redis_server_fact
     assert load(1) == 1
     assert load(1) == 2
     backend.close()
+
+
+def test_async_lease_makes_the_second_host_wait_for_the_first(redis_url) -> None:
+    runs = Counter()
+    hosts = [RedisBackend(redis_url), RedisBackend(redis_url)]
+
+    def make(backend: RedisBackend, entered: asyncio.Event, gate: asyncio.Event):
+        @cached(backend=backend, ttl=60, namespace="async-report", lease_ttl=5)
+        async def report(day: int) -> str:
+            runs.bump()
+            entered.set()
+            await gate.wait()
+            return f"report {day}"
+
+        return report
+
+    async def scenario() -> list[str]:
+        entered, gate = asyncio.Event(), asyncio.Event()
+        first, second = (make(backend, entered, gate) for backend in hosts)
+        leader = asyncio.create_task(first(1))
+        await entered.wait()  # the first host holds the lease and computes
+        follower = asyncio.create_task(second(1))
+        await asyncio.sleep(0.01)
+        gate.set()
+        results = [await leader, await follower]
+        for backend in hosts:
+            await backend.aclose()
+        return results
+
+    assert asyncio.run(scenario()) == ["report 1", "report 1"]
+    assert runs.calls == 1
+    for backend in hosts:
+        backend.close()
+
+
+def test_async_stale_and_early_refresh(clock) -> None:
+    runs = Counter()
+
+    @cached(backend=MemoryBackend(clock=clock), ttl=10, stale_ttl=5, clock=clock)
+    async def stale() -> int:
+        return runs.bump()
+
+    @cached(
+        backend=MemoryBackend(clock=clock),
+        ttl=100,
+        early_refresh=1.0,
+        clock=clock,
+        rng=lambda: 0.999,
+    )
+    async def early() -> int:
+        clock.advance(2)
+        return runs.bump()
+
+    async def scenario() -> None:
+        assert await stale() == 1
+        clock.advance(11)
+        assert await stale() == 2  # stale: this caller refreshed
+        assert await early() == 3
+        clock.advance(90)
+        assert await early() == 4  # close to expiry with the dice high: refreshed early
+
+    asyncio.run(scenario())
