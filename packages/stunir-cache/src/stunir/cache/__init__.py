@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stunir.cache.backend import MISSING, Backend, Clock
-from stunir.cache.decorator import AsyncCachedFunction, CachedFunction, cached
+from stunir.cache.decorator import (
+    AsyncBoundCachedFunction,
+    AsyncCachedFunction,
+    BoundCachedFunction,
+    CachedFunction,
+    cached,
+)
 from stunir.cache.errors import (
     BackendUnavailableError,
     CacheConfigError,
@@ -37,10 +43,12 @@ __version__ = "0.2.0"
 
 __all__ = [
     "MISSING",
+    "AsyncBoundCachedFunction",
     "AsyncCachedFunction",
     "AsyncSingleFlight",
     "Backend",
     "BackendUnavailableError",
+    "BoundCachedFunction",
     "CacheConfigError",
     "CacheError",
     "CacheKeyError",

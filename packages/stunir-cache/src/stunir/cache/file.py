@@ -36,6 +36,7 @@ _STALE_TMP_SECONDS = 3600.0  # a temporary file this old belongs to a writer tha
 _CULL_TO = 0.9
 _READ_CHUNK = 1 << 16
 _TOUCH_EVERY_SECONDS = 60.0
+_UTIME_TAKES_FD = os.utime in os.supports_fd  # not on Windows
 _TOUCH_MEMORY = 10_000  # paths remembered for that; forgetting one only costs a utime
 _READ_FLAGS = os.O_RDONLY | getattr(
     os, "O_BINARY", 0
@@ -205,8 +206,8 @@ class FileBackend(LocalAsyncMixin):
             chunks = [os.read(fd, _READ_CHUNK)]
             while len(chunks[-1]) == _READ_CHUNK:
                 chunks.append(os.read(fd, _READ_CHUNK))
-            if touch:
-                os.utime(fd)  # the mtime is the LRU clock of eviction
+            if touch:  # the mtime is the LRU clock of eviction
+                os.utime(fd if _UTIME_TAKES_FD else path)
         finally:
             os.close(fd)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
