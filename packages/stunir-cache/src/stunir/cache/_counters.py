@@ -21,6 +21,11 @@ class Counters:
             for name, count in counts.items():
                 self._values[name] += count
 
+    def hit(self) -> None:
+        """``add(hits=1)`` without building keyword arguments: it runs on every hit."""
+        with self._lock:
+            self._values["hits"] += 1
+
     def snapshot(self, size: int | None) -> CacheStats:
         with self._lock:
             return CacheStats(**self._values, size=size)

@@ -183,7 +183,7 @@ class FileBackend(LocalAsyncMixin):
                 self._count_miss(count)
                 return None
         if count:
-            self._counters.add(hits=1)
+            self._counters.hit()
         return value, left
 
     def _touch_due(self, path: str) -> bool:

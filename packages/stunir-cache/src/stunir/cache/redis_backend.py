@@ -222,7 +222,7 @@ class RedisBackend:
         if value is _ABSENT:
             self._counters.add(misses=1)
             return default
-        self._counters.add(hits=1)
+        self._counters.hit()
         return value
 
     def _with_ttl(self, key: str, reply: Any) -> tuple[Any, float | None] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from stunir.cache._validate import check_ttl
@@ -42,7 +42,7 @@ class TieredCache:
         self.invalidation: Invalidation | None = invalidation or None
         if self.invalidation is not None:
             self.invalidation.start(self._invalidated)
-        self._l1_get = l1.get
+        self.get = self._make_get()
         self.lease_backend = getattr(l2, "lease_backend", None)
 
     def __repr__(self) -> str:
@@ -78,12 +78,19 @@ class TieredCache:
 
     # -- sync -----------------------------------------------------------------------------
 
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self._l1_get(key, MISSING)
-        if value is not MISSING:
-            return value
-        found = self._from_l2(key)
-        return default if found is None else found[0]
+    def _make_get(self) -> Callable[..., Any]:
+        """``get``: a closure, so an L1 hit costs one call more than the L1's own ``get``."""
+        l1_get, from_l2 = self.l1.get, self._from_l2
+
+        def get(key: str, default: Any = None) -> Any:
+            """L1's value, else L2's (copied into L1), else ``default``."""
+            value = l1_get(key, MISSING)
+            if value is not MISSING:
+                return value
+            found = from_l2(key)
+            return default if found is None else found[0]
+
+        return get
 
     def get_with_ttl(self, key: str) -> tuple[Any, float | None] | None:
         found = self.l1.get_with_ttl(key)
