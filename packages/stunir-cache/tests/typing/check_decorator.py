@@ -14,6 +14,7 @@ from stunir.cache import (
     CacheStats,
     FileBackend,
     MemoryBackend,
+    SingleFlight,
     TieredCache,
     cached,
 )
@@ -64,3 +65,11 @@ assert_type(Repository.find(Repository(), 1), str)
 
 cache = TieredCache(l1=MemoryBackend(maxsize=100), l2=FileBackend(cache_dir=".cache"))
 assert_type(cache.get("k", MISSING), Any)
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
+
+assert_type(SingleFlight().do("k", triple, 3), int)
+SingleFlight().do("k", triple, "3")  # type: ignore[arg-type]

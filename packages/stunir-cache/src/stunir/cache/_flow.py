@@ -112,10 +112,10 @@ def sync_wrapper(
             stored = get(key, MISSING)  # type: ignore[arg-type]
             found = None if stored is MISSING else policy.unpack(stored)
             if found is None:
-                return flight.do(key, lambda: load(key, args, kwargs))
+                return flight.do(key, load, key, args, kwargs)
             value, due = found
             if due:  # one caller refreshes; the others keep the value they have
-                fresh = flight.do_or_skip(key, lambda: compute(key, args, kwargs))
+                fresh = flight.do_or_skip(key, compute, key, args, kwargs)
                 return value if fresh is MISSING else fresh
             return value
 
@@ -127,7 +127,7 @@ def sync_wrapper(
             key = build_key(args, kwargs) if kwargs else (namespace, args)
             value = get(key, MISSING)  # type: ignore[arg-type]
             if value is MISSING:
-                return flight.do(key, lambda: load(key, args, kwargs))
+                return flight.do(key, load, key, args, kwargs)
             return value
 
     else:
@@ -136,7 +136,7 @@ def sync_wrapper(
             key = build_key(args, kwargs)
             value = get(key, MISSING)  # type: ignore[arg-type]
             if value is MISSING:
-                return flight.do(key, lambda: load(key, args, kwargs))
+                return flight.do(key, load, key, args, kwargs)
             return value
 
     def invalidate(*args: Any, **kwargs: Any) -> bool:
@@ -144,7 +144,7 @@ def sync_wrapper(
 
     def refresh(*args: Any, **kwargs: Any) -> Any:
         key = build_key(args, kwargs)
-        return flight.do(key, lambda: compute(key, args, kwargs))
+        return flight.do(key, compute, key, args, kwargs)
 
     wrapper.invalidate = invalidate  # type: ignore[attr-defined]
     wrapper.refresh = refresh  # type: ignore[attr-defined]
@@ -201,10 +201,10 @@ def async_wrapper(
             stored = await aget(key, MISSING)  # type: ignore[arg-type]
         found = None if stored is MISSING else policy.unpack(stored)
         if found is None:
-            return await flight.do(key, lambda: load(key, args, kwargs))
+            return await flight.do(key, load, key, args, kwargs)
         value, due = found
         if due:
-            fresh = await flight.do_or_skip(key, lambda: compute(key, args, kwargs))
+            fresh = await flight.do_or_skip(key, compute, key, args, kwargs)
             return value if fresh is MISSING else fresh
         return value
 
@@ -213,7 +213,7 @@ def async_wrapper(
 
     async def refresh(*args: Any, **kwargs: Any) -> Any:
         key = build_key(args, kwargs)
-        return await flight.do(key, lambda: compute(key, args, kwargs))
+        return await flight.do(key, compute, key, args, kwargs)
 
     wrapper.invalidate = invalidate  # type: ignore[attr-defined]
     wrapper.refresh = refresh  # type: ignore[attr-defined]

@@ -6,11 +6,12 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from stunir.cache.backend import MISSING, _Missing
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class _Flight(Generic[T]):
@@ -37,7 +38,8 @@ class SingleFlight:
     def in_flight(self) -> int:
         return len(self._flights)
 
-    def do(self, key: Hashable, fn: Callable[[], T]) -> T:
+    def do(self, key: Hashable, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(*args, **kwargs)`` once for all concurrent callers of ``key``."""
         while True:
             with self._lock:
                 flight = self._flights.get(key)
@@ -49,20 +51,30 @@ class SingleFlight:
                 return cast(T, flight.result)
             if isinstance(flight.error, Exception):
                 raise flight.error
-        return self._lead(key, cast(_Flight[T], flight), fn)
+        return self._lead(key, cast(_Flight[T], flight), fn, *args, **kwargs)
 
-    def do_or_skip(self, key: Hashable, fn: Callable[[], T]) -> T | _Missing:
+    def do_or_skip(
+        self, key: Hashable, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T | _Missing:
         """Run ``fn`` unless a flight for ``key`` is on; then return MISSING without waiting."""
         with self._lock:
             if key in self._flights:
                 return MISSING
             flight: _Flight[T] = _Flight()
             self._flights[key] = flight
-        return self._lead(key, flight, fn)
+        return self._lead(key, flight, fn, *args, **kwargs)
 
-    def _lead(self, key: Hashable, flight: _Flight[T], fn: Callable[[], T]) -> T:
+    def _lead(
+        self,
+        key: Hashable,
+        flight: _Flight[T],
+        fn: Callable[P, T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         try:
-            flight.result = fn()
+            flight.result = fn(*args, **kwargs)
         except BaseException as exc:
             flight.error = exc
             raise
@@ -96,30 +108,35 @@ class AsyncSingleFlight:
             flights = self._loops[loop] = {}
         return flights
 
-    async def do(self, key: Hashable, fn: Callable[[], Awaitable[T]]) -> T:
+    async def do(
+        self, key: Hashable, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``await fn(*args, **kwargs)`` once for all concurrent callers of ``key``."""
         flights = self._flights()
         while (flight := flights.get(key)) is not None:
             try:
                 return cast(T, await asyncio.shield(flight))
             except _LeaderCancelled:  # noqa: PERF203  # the retry is the point of the loop
                 continue
-        return await self._lead(flights, key, fn)
+        return await self._lead(flights, key, fn(*args, **kwargs))
 
-    async def do_or_skip(self, key: Hashable, fn: Callable[[], Awaitable[T]]) -> T | _Missing:
+    async def do_or_skip(
+        self, key: Hashable, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T | _Missing:
         flights = self._flights()
         if key in flights:
             return MISSING
-        return await self._lead(flights, key, fn)
+        return await self._lead(flights, key, fn(*args, **kwargs))
 
     async def _lead(
         self,
         flights: dict[Hashable, asyncio.Future[Any]],
         key: Hashable,
-        fn: Callable[[], Awaitable[T]],
+        work: Awaitable[T],
     ) -> T:
         flight = flights[key] = asyncio.get_running_loop().create_future()
         try:
-            result = await fn()
+            result = await work
         except Exception as exc:
             flight.set_exception(exc)
             raise
