@@ -3,10 +3,13 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stunir.cache import (
     MISSING,
@@ -278,3 +281,32 @@ def test_eight_threads_on_one_backend_never_see_a_torn_value(tmp_path) -> None:
     assert errors == []
     assert cache.stats().sets == 8 * 60
     assert cache.stats().size <= 60
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["set", "get", "delete", "contains"]),
+            st.sampled_from(["a", "b", "ключ", "a/../b", ""]),
+            st.one_of(st.none(), st.integers(), st.text(max_size=5), st.tuples(st.integers())),
+        ),
+        max_size=25,
+    )
+)
+def test_behaves_like_a_dict(operations) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        cache = FileBackend(directory)
+        model: dict[str, object] = {}
+        for op, key, value in operations:
+            if op == "set":
+                cache.set(key, value)
+                model[key] = value
+            elif op == "get":
+                assert cache.get(key, MISSING) == model.get(key, MISSING)
+            elif op == "delete":
+                assert cache.delete(key) == (key in model)
+                model.pop(key, None)
+            else:
+                assert (key in cache) == (key in model)
+        assert FileBackend(directory).get_many(list(model)) == model
