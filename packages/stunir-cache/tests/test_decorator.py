@@ -571,3 +571,21 @@ def test_async_stale_and_early_refresh(clock) -> None:
         assert await early() == 4  # close to expiry with the dice high: refreshed early
 
     asyncio.run(scenario())
+
+
+def test_entries_written_without_the_envelope_are_recomputed_not_misread(clock) -> None:
+    shared = MemoryBackend(clock=clock)
+    runs = Counter()
+
+    @cached(backend=shared, namespace="n", ttl=10)
+    def plain() -> list[object]:
+        return ["a", "b", "c"]  # a three-item list, like the envelope
+
+    @cached(backend=shared, namespace="n", ttl=10, stale_ttl=5, clock=clock)
+    def enveloped() -> str:
+        runs.bump()
+        return "fresh"
+
+    assert plain() == ["a", "b", "c"]
+    assert enveloped() == "fresh"
+    assert runs.calls == 1

@@ -49,8 +49,10 @@ class Policy:
         if self.fresh_seconds is None:
             return stored, False
         if type(stored) is not list or len(stored) != 3:
-            return None
+            return None  # written by another configuration of this namespace: recompute
         value, fresh_until, compute_seconds = stored
+        if not isinstance(fresh_until, int | float) or not isinstance(compute_seconds, int | float):
+            return None
         now = self.clock()
         if now >= fresh_until:  # stale: still within the backend's stale window
             return value, True
