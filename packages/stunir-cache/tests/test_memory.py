@@ -161,6 +161,8 @@ def test_async_methods_behave_like_the_sync_ones() -> None:
         ({"ttl": float("nan")}, "ttl"),
         ({"ttl": "10"}, "ttl"),
         ({"max_bytes": -5}, "max_bytes"),
+        ({"clock": 5}, "clock"),
+        ({"sizeof": "len"}, "sizeof"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_name_and_value(kwargs, name) -> None:

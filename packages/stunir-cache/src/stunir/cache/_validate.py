@@ -48,3 +48,8 @@ def check_key(key: object) -> str:
     if not isinstance(key, str):
         raise CacheConfigError("key", key, "a str (file and Redis backends store string keys)")
     return key
+
+
+def check_callable(value: object, name: str, expected: str) -> None:
+    if not callable(value):
+        raise CacheConfigError(name, value, expected)

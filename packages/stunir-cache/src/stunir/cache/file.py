@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stunir.cache._counters import Counters
-from stunir.cache._validate import check_key, check_positive_int, check_ttl
+from stunir.cache._validate import check_callable, check_key, check_positive_int, check_ttl
 from stunir.cache.backend import Clock, LocalAsyncMixin
 from stunir.cache.errors import CacheConfigError, SerializationError, UnsafeCacheDirectoryError
 from stunir.cache.serializers import JsonSerializer, Serializer
@@ -122,6 +122,7 @@ class FileBackend(LocalAsyncMixin):
         if not isinstance(self.serializer, Serializer):
             raise CacheConfigError("serializer", serializer, "an object with dumps() and loads()")
         self.durable = durable
+        check_callable(clock, "clock", "a function returning wall-clock seconds")
         self._clock = clock
         _secure_directory(self.directory)
         self._root = str(self.directory)

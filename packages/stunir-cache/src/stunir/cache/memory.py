@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Protocol
 
-from stunir.cache._validate import check_positive_int, check_ttl
+from stunir.cache._validate import check_callable, check_positive_int, check_ttl
 from stunir.cache.backend import Clock, LocalAsyncMixin
 from stunir.cache.stats import CacheStats
 
@@ -46,6 +46,8 @@ class MemoryBackend(LocalAsyncMixin):
         self.maxsize = check_positive_int(maxsize, "maxsize")
         self.ttl = check_ttl(ttl)
         self.max_bytes = check_positive_int(max_bytes, "max_bytes")
+        check_callable(sizeof, "sizeof", "a function value -> size in bytes")
+        check_callable(clock, "clock", "a function returning seconds")
         self._sizeof = sizeof
         self._clock = clock
         self._lock = threading.Lock()
