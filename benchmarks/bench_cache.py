@@ -16,6 +16,7 @@ import diskcache
 import redis
 from _harness import Bench
 from aiocache import SimpleMemoryCache
+from aiocache import cached as aiocache_cached
 
 from pytest_stunir import RedisServer
 from stunir.cache import FileBackend, MemoryBackend, RedisBackend, TieredCache, cached
@@ -91,6 +92,28 @@ def async_cases(bench: Bench) -> None:
 
     asyncio.run(fill())
     bench.compare("async memory get hit", our_get, {"aiocache SimpleMemoryCache.get": their_get})
+
+    @cached(backend=MemoryBackend(maxsize=1000), ttl=300)
+    async def our_fn(x: int) -> int:
+        return x
+
+    @aiocache_cached(ttl=300)
+    async def their_fn(x: int) -> int:
+        return x
+
+    async def warm_both() -> None:
+        await our_fn(1)
+        await their_fn(1)
+
+    asyncio.run(warm_both())
+
+    async def our_call() -> int:
+        return await our_fn(1)
+
+    async def their_call() -> int:
+        return await their_fn(1)
+
+    bench.compare("async @cached hit", our_call, {"aiocache @cached (memory)": their_call})
 
 
 def file_cases(bench: Bench, directory: Path) -> None:
