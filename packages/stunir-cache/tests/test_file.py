@@ -185,6 +185,14 @@ def entry_files_for(cache: FileBackend, key: str) -> str:
     return cache._path(key)
 
 
+def test_a_new_process_over_the_bound_culls_on_its_first_write(tmp_path) -> None:
+    unbounded = FileBackend(tmp_path, max_entries=None)
+    unbounded.set_many({f"k{i}": i for i in range(20)})
+    bounded = FileBackend(tmp_path, max_entries=10)
+    bounded.set("one more", 1)
+    assert len(entry_files(tmp_path)) <= 10
+
+
 def test_max_bytes_bounds_the_directory(tmp_path) -> None:
     cache = FileBackend(tmp_path, max_bytes=2000)
     for i in range(40):

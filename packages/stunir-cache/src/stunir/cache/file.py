@@ -34,6 +34,7 @@ _SUFFIX = ".entry"
 _TMP_MARK = ".tmp-"
 _STALE_TMP_SECONDS = 3600.0  # a temporary file this old belongs to a writer that crashed
 _CULL_TO = 0.9
+_CULL_EVERY_SETS = 1000  # also cull this often, to remove expired entries nobody reads
 _READ_CHUNK = 1 << 16
 _TOUCH_EVERY_SECONDS = 60.0
 _UTIME_TAKES_FD = os.utime in os.supports_fd  # not on Windows
@@ -253,13 +254,14 @@ class FileBackend(LocalAsyncMixin):
         header = _HEADER.pack(
             _MAGIC, expires_at, len(encoded_key), len(body) - len(encoded_key), zlib.crc32(body)
         )
+        if self._approx_bytes is None:
+            self._measure()
         self._write_atomically(path, header + body)
         self._counters.add(sets=1)
         with self._lock:
             self._sets_since_cull += 1
             self._approx_entries += 1
-            if self._approx_bytes is not None:
-                self._approx_bytes += _HEADER.size + len(body)
+            self._approx_bytes = (self._approx_bytes or 0) + _HEADER.size + len(body)
             due = self._cull_due()
         if due:
             self.cull()
@@ -305,10 +307,21 @@ class FileBackend(LocalAsyncMixin):
 
     # -- bounds ---------------------------------------------------------------------------
 
+    def _measure(self) -> None:
+        """This process's first write: learn the directory's size from a listing (sizes only,
+        no entry is opened), so the first cull waits until a bound is really passed."""
+        sizes = []
+        for path in self._files():
+            if path.endswith(_SUFFIX):
+                with contextlib.suppress(OSError):
+                    sizes.append(os.stat(path).st_size)
+        with self._lock:
+            self._approx_bytes, self._approx_entries = sum(sizes), len(sizes)
+
     def _cull_due(self) -> bool:
-        if self._approx_bytes is None or self._sets_since_cull >= 1000:
+        if self._sets_since_cull >= _CULL_EVERY_SETS:
             return True
-        over_bytes = self.max_bytes is not None and self._approx_bytes > self.max_bytes
+        over_bytes = self.max_bytes is not None and (self._approx_bytes or 0) > self.max_bytes
         over_entries = self.max_entries is not None and self._approx_entries > self.max_entries
         return over_bytes or over_entries
 
