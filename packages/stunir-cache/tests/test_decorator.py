@@ -589,3 +589,27 @@ def test_entries_written_without_the_envelope_are_recomputed_not_misread(clock) 
     assert plain() == ["a", "b", "c"]
     assert enveloped() == "fresh"
     assert runs.calls == 1
+
+
+def test_a_stale_value_is_refreshed_by_one_host_only(redis_url, clock) -> None:
+    runs = Counter()
+    hosts = [RedisBackend(redis_url), RedisBackend(redis_url)]
+    functions = []
+    for backend in hosts:
+
+        @cached(backend=backend, ttl=10, stale_ttl=60, namespace="home", clock=clock)
+        def home() -> int:
+            return runs.bump()
+
+        functions.append(home)
+    first, second = functions
+    assert first() == 1
+    clock.advance(11)  # stale everywhere
+    token = hosts[0].acquire_lease(first.cache_key(), ttl=30)  # host one is refreshing
+    assert token is not None
+    assert second() == 1  # host two keeps serving the stale value
+    assert runs.calls == 1
+    hosts[0].release_lease(first.cache_key(), token)
+    assert second() == 2  # the lease is free: host two refreshes
+    for backend in hosts:
+        backend.close()

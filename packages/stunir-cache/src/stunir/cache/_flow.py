@@ -107,6 +107,18 @@ def sync_wrapper(
             if token is not None:
                 leases.release_lease(key, token)
 
+    def refresh_due(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Recompute a stale or nearly expired value, unless another host holds the lease."""
+        leases = policy.lease_backend
+        token = None if leases is None else leases.acquire_lease(key, policy.lease_seconds)
+        if leases is not None and token is None:
+            return MISSING  # another host is refreshing it: keep serving what we have
+        try:
+            return compute(key, args, kwargs)
+        finally:
+            if token is not None:
+                leases.release_lease(key, token)
+
     if enveloped:
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -117,7 +129,7 @@ def sync_wrapper(
                 return flight.do(key, load, key, args, kwargs)
             value, due = found
             if due:  # one caller refreshes; the others keep the value they have
-                fresh = flight.do_or_skip(key, compute, key, args, kwargs)
+                fresh = flight.do_or_skip(key, refresh_due, key, args, kwargs)
                 return value if fresh is MISSING else fresh
             return value
 
@@ -195,6 +207,17 @@ def async_wrapper(
             if token is not None:
                 await leases.arelease_lease(key, token)
 
+    async def refresh_due(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        leases = policy.lease_backend
+        token = None if leases is None else await leases.aacquire_lease(key, policy.lease_seconds)
+        if leases is not None and token is None:
+            return MISSING
+        try:
+            return await compute(key, args, kwargs)
+        finally:
+            if token is not None:
+                await leases.arelease_lease(key, token)
+
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = build_key(args, kwargs)
         if local_get is not None:
@@ -206,7 +229,7 @@ def async_wrapper(
             return await flight.do(key, load, key, args, kwargs)
         value, due = found
         if due:
-            fresh = await flight.do_or_skip(key, compute, key, args, kwargs)
+            fresh = await flight.do_or_skip(key, refresh_due, key, args, kwargs)
             return value if fresh is MISSING else fresh
         return value
 
