@@ -87,37 +87,34 @@ def sync_wrapper(
         found = None if stored is MISSING else policy.unpack(stored)
         return MISSING if found is None or found[1] else found[0]
 
-    def load(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if key in backend:  # stored by a caller that finished while this one queued
-            value = cached_value(key)
-            if value is not MISSING:
-                return value
+    def leased_compute(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Compute and store under the Redis lease; MISSING if another host holds it."""
         leases = policy.lease_backend
         token = None if leases is None else leases.acquire_lease(key, policy.lease_seconds)
-        if leases is not None and token is None:  # another host computes: wait for its result
-            deadline = time.monotonic() + policy.lease_seconds
-            while time.monotonic() < deadline:
-                sleep(policy.poll_seconds)
-                value = cached_value(key)
-                if value is not MISSING:
-                    return value
+        if leases is not None and token is None:
+            return MISSING
         try:
             return compute(key, args, kwargs)
         finally:
             if token is not None:
                 leases.release_lease(key, token)
 
-    def refresh_due(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Recompute a stale or nearly expired value, unless another host holds the lease."""
-        leases = policy.lease_backend
-        token = None if leases is None else leases.acquire_lease(key, policy.lease_seconds)
-        if leases is not None and token is None:
-            return MISSING  # another host is refreshing it: keep serving what we have
-        try:
-            return compute(key, args, kwargs)
-        finally:
-            if token is not None:
-                leases.release_lease(key, token)
+    def load(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if key in backend:  # stored by a caller that finished while this one queued
+            value = cached_value(key)
+            if value is not MISSING:
+                return value
+        result = leased_compute(key, args, kwargs)
+        if result is not MISSING:
+            return result
+        # Another host computes: wait for its result, and compute here if it never comes.
+        deadline = time.monotonic() + policy.lease_seconds
+        while time.monotonic() < deadline:
+            sleep(policy.poll_seconds)
+            value = cached_value(key)
+            if value is not MISSING:
+                return value
+        return compute(key, args, kwargs)
 
     if enveloped:
 
@@ -129,7 +126,7 @@ def sync_wrapper(
                 return flight.do(key, load, key, args, kwargs)
             value, due = found
             if due:  # one caller refreshes; the others keep the value they have
-                fresh = flight.do_or_skip(key, refresh_due, key, args, kwargs)
+                fresh = flight.do_or_skip(key, leased_compute, key, args, kwargs)
                 return value if fresh is MISSING else fresh
             return value
 
@@ -187,27 +184,7 @@ def async_wrapper(
         found = None if stored is MISSING else policy.unpack(stored)
         return MISSING if found is None or found[1] else found[0]
 
-    async def load(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if await backend.acontains(key):  # type: ignore[arg-type]
-            value = await cached_value(key)
-            if value is not MISSING:
-                return value
-        leases = policy.lease_backend
-        token = None if leases is None else await leases.aacquire_lease(key, policy.lease_seconds)
-        if leases is not None and token is None:
-            deadline = time.monotonic() + policy.lease_seconds
-            while time.monotonic() < deadline:
-                await asyncio.sleep(policy.poll_seconds)
-                value = await cached_value(key)
-                if value is not MISSING:
-                    return value
-        try:
-            return await compute(key, args, kwargs)
-        finally:
-            if token is not None:
-                await leases.arelease_lease(key, token)
-
-    async def refresh_due(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    async def leased_compute(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         leases = policy.lease_backend
         token = None if leases is None else await leases.aacquire_lease(key, policy.lease_seconds)
         if leases is not None and token is None:
@@ -217,6 +194,22 @@ def async_wrapper(
         finally:
             if token is not None:
                 await leases.arelease_lease(key, token)
+
+    async def load(key: Hashable, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if await backend.acontains(key):  # type: ignore[arg-type]
+            value = await cached_value(key)
+            if value is not MISSING:
+                return value
+        result = await leased_compute(key, args, kwargs)
+        if result is not MISSING:
+            return result
+        deadline = time.monotonic() + policy.lease_seconds
+        while time.monotonic() < deadline:
+            await asyncio.sleep(policy.poll_seconds)
+            value = await cached_value(key)
+            if value is not MISSING:
+                return value
+        return await compute(key, args, kwargs)
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = build_key(args, kwargs)
@@ -229,7 +222,7 @@ def async_wrapper(
             return await flight.do(key, load, key, args, kwargs)
         value, due = found
         if due:
-            fresh = await flight.do_or_skip(key, refresh_due, key, args, kwargs)
+            fresh = await flight.do_or_skip(key, leased_compute, key, args, kwargs)
             return value if fresh is MISSING else fresh
         return value
 
