@@ -613,3 +613,24 @@ def test_a_stale_value_is_refreshed_by_one_host_only(redis_url, clock) -> None:
     assert second() == 2  # the lease is free: host two refreshes
     for backend in hosts:
         backend.close()
+
+
+def test_bare_decorator_uses_every_default() -> None:
+    runs = Counter()
+
+    @cached
+    def plain(x: int) -> int:
+        runs.bump()
+        return x
+
+    @cached
+    async def coroutine(x: int) -> int:
+        runs.bump()
+        return x
+
+    assert plain(1) == plain(1) == 1
+    assert asyncio.run(coroutine(2)) == 2
+    assert asyncio.run(coroutine(2)) == 2
+    assert runs.calls == 2
+    with pytest.raises(CacheConfigError, match="fn"):
+        cached(42)  # type: ignore[call-overload]

@@ -73,3 +73,19 @@ def triple(x: int) -> int:
 
 assert_type(SingleFlight().do("k", triple, 3), int)
 SingleFlight().do("k", triple, "3")  # type: ignore[arg-type]
+
+
+@cached
+def bare(x: int) -> str:
+    return str(x)
+
+
+@cached
+async def bare_async(x: int) -> str:
+    return str(x)
+
+
+assert_type(bare(1), str)
+assert_type(bare.invalidate(1), bool)
+bare("1")  # type: ignore[arg-type]
+bare_coroutine: Coroutine[Any, Any, str] = bare_async(1)

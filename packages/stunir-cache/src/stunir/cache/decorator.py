@@ -109,7 +109,16 @@ class _Cached:
         return _decorate(fn, **self._options)
 
 
+@overload
+def cached(  # type: ignore[overload-overlap]  # a coroutine function is callable too
+    fn: Callable[P, Coroutine[Any, Any, R]], /
+) -> AsyncCachedFunction[P, R]: ...
+@overload
+def cached(fn: Callable[P, R], /) -> CachedFunction[P, R]: ...
+@overload
 def cached(
+    fn: None = None,
+    /,
     *,
     backend: Backend | None = None,
     ttl: float | None = None,
@@ -123,9 +132,26 @@ def cached(
     clock: Clock = time.time,
     rng: Callable[[], float] = random.random,
     sleep: Callable[[float], None] = time.sleep,
-) -> _Cached:
+) -> _Cached: ...
+def cached(
+    fn: Callable[..., Any] | None = None,
+    /,
+    *,
+    backend: Backend | None = None,
+    ttl: float | None = None,
+    key: Callable[..., Hashable] | None = None,
+    namespace: str | None = None,
+    unless: Callable[[Any], bool] | None = None,
+    stale_ttl: float | None = None,
+    early_refresh: float | None = None,
+    lease: bool | None = None,
+    lease_ttl: float = _DEFAULT_LEASE_SECONDS,
+    clock: Clock = time.time,
+    rng: Callable[[], float] = random.random,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
     """Cache a function's results in ``backend`` (a private ``MemoryBackend(maxsize=1024)``
-    when omitted) for ``ttl`` seconds.
+    when omitted) for ``ttl`` seconds. ``@cached`` alone uses every default.
 
     Keys are ``namespace`` (the function's module and qualified name by default) plus the
     arguments, keyword order ignored; ``key`` replaces the argument part with your own.
@@ -169,7 +195,8 @@ def cached(
         "rng": rng,
         "sleep": sleep,
     }
-    return _Cached(options)
+    decorator = _Cached(options)
+    return decorator if fn is None else decorator(fn)
 
 
 def _decorate(
