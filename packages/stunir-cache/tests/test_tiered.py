@@ -206,3 +206,24 @@ def test_async_writes_are_published_too(redis_url) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_malformed_invalidation_messages_are_ignored_and_listening_goes_on(
+    redis_url, caplog
+) -> None:
+    import redis
+
+    cache = TieredCache(MemoryBackend(), RedisBackend(redis_url, prefix="app:"))
+    raw = redis.Redis.from_url(redis_url)
+    try:
+        assert cache.invalidation is not None
+        channel = cache.invalidation.channel  # type: ignore[attr-defined]
+        cache.l1.set("k", 1)
+        for garbage in [b"not json", b"[]", b'{"origin": "x", "keys": [1, 2]}', b'{"keys": []}']:
+            raw.publish(channel, garbage)
+        raw.publish(channel, b'{"origin": "another process", "keys": ["k"]}')
+        assert wait_until(lambda: "k" not in cache.l1)
+        assert caplog.text.count("malformed invalidation") == 4
+    finally:
+        raw.close()
+        cache.close()
