@@ -496,9 +496,11 @@ def test_async_redis_lease_and_cache(redis_url) -> None:
     backend.close()
 
 
-def test_a_dead_redis_means_every_call_computes_without_errors(redis_server_factory) -> None:
+def test_a_dead_redis_means_every_call_computes_then_caching_resumes(
+    redis_server_factory, clock
+) -> None:
     server = redis_server_factory()
-    backend = RedisBackend(server.url)
+    backend = RedisBackend(server.url, retry_after=5, clock=clock)
     server.stop()
     runs = Counter()
 
@@ -508,6 +510,10 @@ def test_a_dead_redis_means_every_call_computes_without_errors(redis_server_fact
 
     assert load(1) == 1
     assert load(1) == 2
+    server.start()
+    clock.advance(5)
+    assert load(1) == 3  # Redis answers again: this result is stored
+    assert load(1) == 3
     backend.close()
 
 
