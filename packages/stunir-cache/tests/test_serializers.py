@@ -72,7 +72,20 @@ def test_json_refuses_a_circular_value() -> None:
         JsonSerializer().dumps(loop)
 
 
-@pytest.mark.parametrize("data", [b"", b"j{", b"x[1]", b't{"\\u0000stunir":"evil","v":1}', b"\xff"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"j",
+        b"j ",
+        b"j{",
+        b"j1 2",
+        b"j{}x",
+        b"x[1]",
+        b"\xff",
+        b't{"\\u0000stunir":"evil","v":1}',
+    ],
+)
 def test_json_refuses_bytes_it_did_not_write(data) -> None:
     with pytest.raises(SerializationError):
         JsonSerializer().loads(data)
