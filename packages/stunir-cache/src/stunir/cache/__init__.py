@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stunir.cache.backend import MISSING, Backend, Clock
+from stunir.cache.backend import MISSING, Backend, Clock, LocalAsyncMixin
 from stunir.cache.decorator import (
     AsyncBoundCachedFunction,
     AsyncCachedFunction,
@@ -58,6 +58,7 @@ __all__ = [
     "FileBackend",
     "Invalidation",
     "JsonSerializer",
+    "LocalAsyncMixin",
     "MemoryBackend",
     "PickleSerializer",
     "RedisBackend",
