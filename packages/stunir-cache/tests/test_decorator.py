@@ -322,7 +322,9 @@ def test_waiters_share_the_leaders_exception_and_nothing_is_cached() -> None:
     for thread in threads:
         thread.join()
     assert len(errors) == 10
-    assert runs.calls == 1
+    # Each computation's exception went to every caller of that flight. (A thread that missed
+    # but reached the flight only after the leader failed leads a flight of its own.)
+    assert len({id(error) for error in errors}) == runs.calls < 10
     assert broken.backend.stats().size == 0
 
 
