@@ -22,9 +22,12 @@ class Counters:
                 self._values[name] += count
 
     def hit(self) -> None:
-        """``add(hits=1)`` without building keyword arguments: it runs on every hit."""
-        with self._lock:
+        """``add(hits=1)`` without keyword arguments or ``with``: it runs on every hit."""
+        self._lock.acquire()
+        try:
             self._values["hits"] += 1
+        finally:
+            self._lock.release()
 
     def snapshot(self, size: int | None) -> CacheStats:
         with self._lock:
