@@ -1,0 +1,34 @@
+"""What a limiter needs from a store: a backend bound to one algorithm and one limiter name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol
+
+from stunir.ratelimit._algorithm import Algorithm
+from stunir.ratelimit.decision import Decision
+
+
+class Backend(Protocol):
+    allowed: int
+    denied: int
+
+    def acquire(self, key: Hashable, cost: int) -> bool: ...
+
+    def decide(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision: ...
+
+    async def acquire_async(self, key: Hashable, cost: int) -> bool: ...
+
+    async def decide_async(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision: ...
+
+    def level(self, key: Hashable) -> int | None: ...
+
+    def keys(self) -> int: ...
+
+    def reset(self, key: Hashable) -> None: ...
+
+
+class Store(Protocol):
+    """Where limiters keep their state: ``MemoryStore`` (default) or ``RedisStore``."""
+
+    def bind(self, algorithm: Algorithm[Any], now: Callable[[], int], name: str) -> Backend: ...

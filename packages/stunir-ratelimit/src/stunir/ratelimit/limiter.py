@@ -1,0 +1,199 @@
+"""The interface every limiter shares: acquire, try_acquire, wait, their async twins, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from stunir.ratelimit._algorithm import Algorithm
+from stunir.ratelimit._clock import AsyncSleep, Clock, Sleep, tick_source
+from stunir.ratelimit._store import Store
+from stunir.ratelimit._validation import optional_timeout, request_cost
+from stunir.ratelimit._waiting import AsyncFifo, Deadline
+from stunir.ratelimit.decision import Decision
+from stunir.ratelimit.memory import MemoryStore
+from stunir.ratelimit.stats import LimiterStats
+
+__all__ = ["Limiter"]
+
+# ``tokens is not _ONE`` is the hot path's cheapest test that a request is exactly the int 1
+# (CPython shares small ints); anything else, True and 1.0 included, goes through validation.
+_ONE = 1
+
+
+class Limiter:
+    """A rate limit over any number of keys, kept in a store (this process by default).
+
+    ``key`` names an identity (a user, an IP, a route): every key has its own allowance, and
+    ``None`` is a key like any other. Keys that have gone idle are forgotten without a timer.
+    ``acquire`` and ``try_acquire`` never block and never fail because another thread holds
+    the lock: they wait for it (a few microseconds at most). ``wait`` sleeps until admitted.
+    Time comes from ``clock`` (seconds, monotonic by default) and waits use ``sleep`` and
+    ``async_sleep``, so tests can run in virtual time.
+    """
+
+    def __init__(
+        self,
+        algorithm: Algorithm[Any],
+        *,
+        name: str | None = None,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        async_sleep: AsyncSleep | None = None,
+    ) -> None:
+        if name is not None and (not isinstance(name, str) or not name):  # type: ignore[redundant-expr] # untyped callers
+            raise TypeError(f"name must be a non-empty string, got {name!r}")
+        self._algorithm = algorithm
+        if name is None:
+            name = ":".join([algorithm.kind, *map(str, algorithm.redis_args())])
+        self.name = name
+        self._limit = algorithm.limit
+        self._clock = clock if clock is not None else time.monotonic
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
+        self._backend = (store if store is not None else MemoryStore()).bind(
+            algorithm, tick_source(clock), self.name
+        )
+        self._fifo = AsyncFifo()
+        self._wait_lock = threading.Lock()
+        self._waited = 0
+        self._wait_seconds = 0.0
+        self._given_up = 0
+        self._polls = 0  # refusals seen by waiting calls that went on waiting: not denials
+
+    @property
+    def limit(self) -> int:
+        """The capacity (buckets) or the requests per window (windows)."""
+        return self._limit
+
+    def acquire(self, tokens: int = 1, key: Hashable = None) -> bool:
+        """Take ``tokens`` now if the limit allows it; never blocks."""
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return self._backend.acquire(key, tokens)
+
+    def try_acquire(self, tokens: int = 1, key: Hashable = None) -> Decision:
+        """Like ``acquire``, but the answer says how much is left and when to retry."""
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return self._backend.decide(key, tokens)
+
+    async def acquire_async(self, tokens: int = 1, key: Hashable = None) -> bool:
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return await self._backend.acquire_async(key, tokens)
+
+    async def try_acquire_async(self, tokens: int = 1, key: Hashable = None) -> Decision:
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return await self._backend.decide_async(key, tokens)
+
+    def wait(self, tokens: int = 1, key: Hashable = None, timeout: float | None = None) -> bool:
+        """Block until ``tokens`` are admitted (True) or ``timeout`` seconds would pass (False).
+
+        Gives up at once, without sleeping, when the limit says admission comes too late.
+        Buckets book a slot and sleep until it, so threads are served in arrival order.
+        """
+        return self.wait_retry_after(tokens, key, timeout) is None
+
+    async def wait_async(
+        self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
+    ) -> bool:
+        """The async ``wait``: waiters on one key are served first-come first-served.
+
+        Cancelling a waiter removes it from the queue; the next one takes its turn.
+        """
+        return await self.wait_retry_after_async(tokens, key, timeout) is None
+
+    def wait_retry_after(
+        self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
+    ) -> float | None:
+        """``wait``, answering None when admitted, else the seconds until it would have been."""
+        cost = request_cost(tokens, self._limit)
+        deadline = Deadline(self._clock(), optional_timeout(timeout))
+        while True:
+            now = self._clock()
+            decision = self._backend.decide(key, cost, self._max_delay(deadline, now))
+            if decision.allowed:
+                if decision.retry_after > 0:
+                    self._sleep(decision.retry_after)
+                self._admitted_after(deadline)
+                return None
+            pause = deadline.pause(decision, now)
+            if pause is None:
+                return self._gave_up(deadline, decision.retry_after)
+            deadline.polls += 1
+            self._sleep(pause)
+
+    async def wait_retry_after_async(
+        self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
+    ) -> float | None:
+        cost = request_cost(tokens, self._limit)
+        deadline = Deadline(self._clock(), optional_timeout(timeout))
+        turn = None
+        if not self._algorithm.reserves:
+            turn = await self._fifo.enter(key, deadline.remaining(self._clock()))
+            if turn is None:  # timed out in the queue, before asking the store
+                return self._gave_up(deadline, 0.0, refused=False)
+        try:
+            while True:
+                now = self._clock()
+                max_delay = self._max_delay(deadline, now)
+                decision = await self._backend.decide_async(key, cost, max_delay)
+                if decision.allowed:
+                    if decision.retry_after > 0:
+                        await self._async_sleep(decision.retry_after)
+                    self._admitted_after(deadline)
+                    return None
+                pause = deadline.pause(decision, now)
+                if pause is None:
+                    return self._gave_up(deadline, decision.retry_after)
+                deadline.polls += 1
+                await self._async_sleep(pause)
+        finally:
+            if turn is not None:
+                self._fifo.leave(key, turn)
+
+    def _max_delay(self, deadline: Deadline, now: float) -> int:
+        return deadline.max_delay(now) if self._algorithm.reserves else 0
+
+    def _admitted_after(self, deadline: Deadline) -> None:
+        waited = self._clock() - deadline.started
+        with self._wait_lock:
+            self._polls += deadline.polls
+            if waited > 0:
+                self._waited += 1
+                self._wait_seconds += waited
+
+    def _gave_up(self, deadline: Deadline, retry_after: float, *, refused: bool = True) -> float:
+        with self._wait_lock:
+            # The store counted each refusal; the whole call counts as one denial instead.
+            self._polls += deadline.polls + refused
+            self._given_up += 1
+        return retry_after
+
+    def stats(self, key: Hashable = None) -> LimiterStats:
+        """Decisions so far (a waiting call counts once), and the current level of ``key``."""
+        backend = self._backend
+        with self._wait_lock:
+            waited, wait_seconds, given_up = self._waited, self._wait_seconds, self._given_up
+            polls = self._polls
+        return LimiterStats(
+            allowed=backend.allowed,
+            denied=backend.denied - polls + given_up,
+            waited=waited,
+            wait_seconds=wait_seconds,
+            keys=backend.keys(),
+            level=backend.level(key),
+        )
+
+    def reset(self, key: Hashable = None) -> None:
+        """Forget ``key``'s usage: its next request starts from a full allowance."""
+        self._backend.reset(key)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, limit={self._limit})"

@@ -1,0 +1,257 @@
+"""Limits shared by every process through Redis: one atomic script call per decision.
+
+redis-py is imported only here, and only when a ``RedisStore`` is made, so the package works
+without the ``redis`` extra. Each decision is one ``EVALSHA`` (the script is loaded again if
+the server answers NOSCRIPT, e.g. after a restart), timed by the server's own clock, on keys
+that expire once they would decide like fresh ones.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from stunir.ratelimit._algorithm import Algorithm
+from stunir.ratelimit._clock import seconds
+from stunir.ratelimit._lua import KEY_SUFFIXES, SCRIPTS
+from stunir.ratelimit._validation import positive_seconds
+from stunir.ratelimit.decision import Decision
+from stunir.ratelimit.errors import InvalidLimitError, RateLimitError
+from stunir.ratelimit.memory import MemoryBackend
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
+
+__all__ = ["FailurePolicy", "RedisStore"]
+
+logger = logging.getLogger("stunir.ratelimit")
+
+_MEMO_SWEEP = 1024
+
+
+class FailurePolicy(str, enum.Enum):
+    """What a Redis-backed limiter answers while Redis cannot be reached."""
+
+    OPEN = "open"  # admit everything: availability first
+    CLOSED = "closed"  # refuse everything: protection first
+    LOCAL = "local"  # decide in this process with the same algorithm, as if alone
+
+
+class RedisStore:
+    """Keep limits in Redis so every process on every host shares them exactly.
+
+    ``client`` (``redis.Redis``) serves the sync calls and ``async_client``
+    (``redis.asyncio.Redis``) the async ones; give either or both. ``on_failure`` chooses
+    what happens while Redis is unreachable (each outage and recovery is logged once).
+    With ``server_time=False`` the limiter's own clock is sent instead of reading the
+    server's: only for tests, or for callers that share one clock.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis | None = None,
+        *,
+        async_client: redis.asyncio.Redis | None = None,
+        prefix: str = "stunir:ratelimit:",
+        on_failure: FailurePolicy | str = FailurePolicy.CLOSED,
+        failure_retry_after: float = 1.0,
+        server_time: bool = True,
+    ) -> None:
+        import redis.exceptions
+
+        if client is None and async_client is None:
+            raise InvalidLimitError("RedisStore needs client= (redis.Redis) or async_client=")
+        try:
+            self.on_failure = FailurePolicy(on_failure)
+        except ValueError:
+            choices = ", ".join(repr(p.value) for p in FailurePolicy)
+            raise InvalidLimitError(
+                f"on_failure must be one of {choices}, got {on_failure!r}"
+            ) from None
+        self.client = client
+        self.async_client = async_client
+        self.prefix = prefix
+        self.failure_retry_after = positive_seconds("failure_retry_after", failure_retry_after)
+        self.server_time = bool(server_time)
+        self._no_script: type[Exception] = redis.exceptions.NoScriptError
+        self._unreachable: tuple[type[Exception], ...] = (
+            redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError,
+            OSError,
+        )
+
+    def bind(self, algorithm: Algorithm[Any], now: Callable[[], int], name: str) -> RedisBackend:
+        return RedisBackend(self, algorithm, now, name)
+
+    def __repr__(self) -> str:
+        return f"RedisStore(prefix={self.prefix!r}, on_failure={self.on_failure.value!r})"
+
+
+class RedisBackend:
+    """One limiter's state on Redis, a memo of keys known to be over the limit, and counters."""
+
+    def __init__(
+        self, store: RedisStore, algorithm: Algorithm[Any], now: Callable[[], int], name: str
+    ) -> None:
+        self._store = store
+        self._limit = algorithm.limit
+        self._name = name
+        self._now = now
+        self._script = SCRIPTS[algorithm.kind].encode()
+        self._sha = hashlib.sha1(self._script, usedforsecurity=False).hexdigest()
+        self._suffixes = KEY_SUFFIXES.get(algorithm.kind, ("",))
+        self._parameters = tuple(str(arg) for arg in algorithm.redis_args())
+        self._local = MemoryBackend(algorithm, now)  # FailurePolicy.LOCAL decides here
+        # key -> (local tick until which it is refused, smallest refused cost, the refusal)
+        self._memo: dict[Hashable, tuple[int, int, Decision]] = {}
+        self._memo_sweep_above = _MEMO_SWEEP
+        self._lock = threading.Lock()
+        self._down = False
+        self.allowed = 0
+        self.denied = 0
+
+    # -- the two twins: identical but for the client they call --------------------------
+
+    def decide(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
+        now = self._now()
+        remembered = self._remembered(key, cost, max_delay, now)
+        if remembered is not None:
+            return remembered
+        client = self._store.client
+        if client is None:
+            raise RateLimitError("this RedisStore has no sync client; use the *_async calls")
+        keys, args = self._command(key, cost, max_delay, now)
+        try:
+            try:
+                reply = client.evalsha(self._sha, len(keys), *keys, *args)
+            except self._store._no_script:
+                client.script_load(self._script)
+                reply = client.evalsha(self._sha, len(keys), *keys, *args)
+        except self._store._unreachable as error:
+            return self._unavailable(error, key, cost, max_delay)
+        return self._settle(reply, key, cost, max_delay, now)
+
+    async def decide_async(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
+        now = self._now()
+        remembered = self._remembered(key, cost, max_delay, now)
+        if remembered is not None:
+            return remembered
+        client = self._store.async_client
+        if client is None:
+            raise RateLimitError("this RedisStore has no async_client; use the sync calls")
+        keys, args = self._command(key, cost, max_delay, now)
+        try:
+            try:
+                reply = await client.evalsha(self._sha, len(keys), *keys, *args)
+            except self._store._no_script:
+                await client.script_load(self._script)
+                reply = await client.evalsha(self._sha, len(keys), *keys, *args)
+        except self._store._unreachable as error:
+            return self._unavailable(error, key, cost, max_delay)
+        return self._settle(reply, key, cost, max_delay, now)
+
+    def acquire(self, key: Hashable, cost: int) -> bool:
+        return self.decide(key, cost).allowed
+
+    async def acquire_async(self, key: Hashable, cost: int) -> bool:
+        return (await self.decide_async(key, cost)).allowed
+
+    # -- the shared steps -----------------------------------------------------------------
+
+    def redis_keys(self, key: Hashable) -> list[str]:
+        """The Redis keys holding ``key``'s state (one hash slot: the braces are a hash tag)."""
+        base = f"{self._store.prefix}{{{self._name}|{'' if key is None else key}}}"
+        return [base + suffix for suffix in self._suffixes]
+
+    def _command(
+        self, key: Hashable, cost: int, max_delay: int, now: int
+    ) -> tuple[list[str], Sequence[str | int]]:
+        clock = "" if self._store.server_time else str(now)
+        return self.redis_keys(key), (clock, cost, max_delay, *self._parameters)
+
+    def _remembered(self, key: Hashable, cost: int, max_delay: int, now: int) -> Decision | None:
+        """A refusal answered locally: Redis said this key is over the limit until then."""
+        memo = self._memo.get(key)
+        if memo is None or max_delay:
+            return None
+        until, refused_cost, refusal = memo
+        if now >= until or cost < refused_cost:
+            return None
+        with self._lock:
+            self.denied += 1
+        wait = until - now
+        reset = max(0.0, refusal.reset_after - refusal.retry_after + seconds(wait))
+        return Decision(False, self._limit, refusal.remaining, seconds(wait), reset)
+
+    def _settle(
+        self, reply: Sequence[int], key: Hashable, cost: int, max_delay: int, now: int
+    ) -> Decision:
+        allowed, remaining, wait, reset = (int(value) for value in reply)
+        decision = Decision(bool(allowed), self._limit, remaining, seconds(wait), seconds(reset))
+        with self._lock:
+            if self._down:
+                self._down = False
+                logger.info("rate limit %r: Redis is reachable again", self._name)
+            if allowed:
+                self.allowed += 1
+                self._memo.pop(key, None)
+            else:
+                self.denied += 1
+                if not max_delay:
+                    self._remember(key, now + wait, cost, decision, now)
+        return decision
+
+    def _remember(self, key: Hashable, until: int, cost: int, refusal: Decision, now: int) -> None:
+        memo = self._memo
+        memo[key] = (until, cost, refusal)
+        if len(memo) > self._memo_sweep_above:
+            for stale in [k for k, (t, _, _) in memo.items() if t <= now]:
+                del memo[stale]
+            self._memo_sweep_above = max(_MEMO_SWEEP, 2 * len(memo))
+
+    def _unavailable(
+        self, error: BaseException, key: Hashable, cost: int, max_delay: int
+    ) -> Decision:
+        policy = self._store.on_failure
+        with self._lock:
+            if not self._down:
+                self._down = True
+                logger.warning(
+                    "rate limit %r: Redis is unreachable (%s); failing %s until it is back",
+                    self._name,
+                    error,
+                    policy.value,
+                )
+        if policy is FailurePolicy.LOCAL:
+            decision = self._local.decide(key, cost, max_delay)
+        elif policy is FailurePolicy.OPEN:
+            decision = Decision(True, self._limit, self._limit - cost, 0.0, 0.0)
+        else:
+            retry = self._store.failure_retry_after
+            decision = Decision(False, self._limit, 0, retry, retry)
+        with self._lock:
+            if decision.allowed:
+                self.allowed += 1
+            else:
+                self.denied += 1
+        return decision
+
+    def level(self, key: Hashable) -> int | None:
+        return None  # would cost a round trip; stats() stays cheap
+
+    def keys(self) -> int:
+        return len(self._memo)
+
+    def reset(self, key: Hashable) -> None:
+        with self._lock:
+            self._memo.pop(key, None)
+        self._local.reset(key)
+        client = self._store.client
+        if client is None:
+            raise RateLimitError("reset() needs the sync client; this RedisStore has none")
+        client.delete(*self.redis_keys(key))
