@@ -104,9 +104,7 @@ def test_stats_is_a_small_immutable_record(clock) -> None:
     bucket.acquire()
     bucket.acquire(key="other")
     stats = bucket.stats()
-    assert stats == LimiterStats(
-        allowed=2, denied=0, waited=0, wait_seconds=0.0, keys=2, level=2
-    )
+    assert stats == LimiterStats(allowed=2, denied=0, waited=0, wait_seconds=0.0, keys=2, level=2)
     with pytest.raises(AttributeError):
         stats.allowed = 5  # type: ignore[misc]
 

@@ -49,7 +49,10 @@ class RedisStore:
     (``redis.asyncio.Redis``) the async ones; give either or both. ``on_failure`` chooses
     what happens while Redis is unreachable (each outage and recovery is logged once).
     With ``server_time=False`` the limiter's own clock is sent instead of reading the
-    server's: only for tests, or for callers that share one clock.
+    server's: only for tests, or for callers that share one clock. With ``memo`` (the
+    default) a key Redis has refused is refused locally, without a round trip, until its
+    ``retry_after`` has passed: nothing Redis would admit is refused, since other processes
+    can only use the limit up further (a ``reset()`` elsewhere is the exception).
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class RedisStore:
         on_failure: FailurePolicy | str = FailurePolicy.CLOSED,
         failure_retry_after: float = 1.0,
         server_time: bool = True,
+        memo: bool = True,
     ) -> None:
         import redis.exceptions
 
@@ -78,6 +82,7 @@ class RedisStore:
         self.prefix = prefix
         self.failure_retry_after = positive_seconds("failure_retry_after", failure_retry_after)
         self.server_time = bool(server_time)
+        self.memo = bool(memo)
         self._no_script: type[Exception] = redis.exceptions.NoScriptError
         self._unreachable: tuple[type[Exception], ...] = (
             redis.exceptions.ConnectionError,
@@ -176,6 +181,8 @@ class RedisBackend:
 
     def _remembered(self, key: Hashable, cost: int, max_delay: int, now: int) -> Decision | None:
         """A refusal answered locally: Redis said this key is over the limit until then."""
+        if not self._memo:
+            return None
         memo = self._memo.get(key)
         if memo is None or max_delay:
             return None
@@ -202,7 +209,7 @@ class RedisBackend:
                 self._memo.pop(key, None)
             else:
                 self.denied += 1
-                if not max_delay:
+                if not max_delay and self._store.memo:
                     self._remember(key, now + wait, cost, decision, now)
         return decision
 
