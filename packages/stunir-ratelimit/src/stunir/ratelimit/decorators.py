@@ -80,6 +80,13 @@ def _decorator(
     def refuse(retry_after: float, identity: Hashable) -> RateLimitExceeded:
         return RateLimitExceeded(limiter.name, retry_after=retry_after, key=identity)
 
+    # Decided once here, not per call: which limiter method answers, and the caller's key.
+    admit: Callable[[int, Hashable], float] = limiter.admit
+    admit_async: Callable[[int, Hashable], Awaitable[float]] = limiter.admit_async
+    if block:
+        admit = functools.partial(limiter.wait_retry_after, timeout=timeout)
+        admit_async = functools.partial(limiter.wait_retry_after_async, timeout=timeout)
+
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
         if inspect.iscoroutinefunction(func):
             coroutine = cast(Callable[..., Awaitable[Any]], func)
@@ -87,31 +94,34 @@ def _decorator(
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 identity = None if key is None else key(*args, **kwargs)
-                if block:
-                    late = await limiter.wait_retry_after_async(tokens, identity, timeout)
-                    if late is not None:
-                        raise refuse(late, identity)
-                else:
-                    decision = await limiter.try_acquire_async(tokens, identity)
-                    if not decision.allowed:
-                        raise refuse(decision.retry_after, identity)
+                retry_after = await admit_async(tokens, identity)
+                if retry_after:
+                    raise refuse(retry_after, identity)
                 return await coroutine(*args, **kwargs)
 
             return cast(Callable[P, R], async_wrapper)
 
+        if key is None:
+
+            @functools.wraps(func)
+            def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                retry_after = admit(tokens, None)
+                if retry_after:
+                    raise refuse(retry_after, None)
+                return func(*args, **kwargs)
+
+            return wrapper
+
+        identify = key
+
         @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            identity = None if key is None else key(*args, **kwargs)
-            if block:
-                late = limiter.wait_retry_after(tokens, identity, timeout)
-                if late is not None:
-                    raise refuse(late, identity)
-            else:
-                decision = limiter.try_acquire(tokens, identity)
-                if not decision.allowed:
-                    raise refuse(decision.retry_after, identity)
+        def keyed_wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            identity = identify(*args, **kwargs)
+            retry_after = admit(tokens, identity)
+            if retry_after:
+                raise refuse(retry_after, identity)
             return func(*args, **kwargs)
 
-        return wrapper
+        return keyed_wrapper
 
     return decorate

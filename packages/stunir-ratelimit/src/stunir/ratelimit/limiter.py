@@ -11,7 +11,7 @@ from typing import Any
 from stunir.ratelimit._algorithm import Algorithm
 from stunir.ratelimit._clock import AsyncSleep, Clock, Sleep, tick_source
 from stunir.ratelimit._store import Store
-from stunir.ratelimit._validation import optional_timeout, request_cost
+from stunir.ratelimit._validation import TICKS_PER_SECOND, optional_timeout, request_cost
 from stunir.ratelimit._waiting import AsyncFifo, Deadline
 from stunir.ratelimit.decision import Decision
 from stunir.ratelimit.memory import MemoryStore
@@ -22,6 +22,7 @@ __all__ = ["Limiter"]
 # ``tokens is not _ONE`` is the hot path's cheapest test that a request is exactly the int 1
 # (CPython shares small ints); anything else, True and 1.0 included, goes through validation.
 _ONE = 1
+_TICK_SECONDS = 1 / TICKS_PER_SECOND
 
 
 class Limiter:
@@ -74,7 +75,16 @@ class Limiter:
         """Take ``tokens`` now if the limit allows it; never blocks."""
         if tokens is not _ONE:
             tokens = request_cost(tokens, self._limit)
-        return self._backend.acquire(key, tokens)
+        return self._backend.take(key, tokens, False) == 0.0
+
+    def admit(self, tokens: int = 1, key: Hashable = None) -> float:
+        """``acquire`` that explains a refusal: 0.0 when admitted, else the seconds to wait.
+
+        Cheaper than ``try_acquire`` when only the retry-after matters (as in a decorator).
+        """
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return self._backend.take(key, tokens, True)
 
     def try_acquire(self, tokens: int = 1, key: Hashable = None) -> Decision:
         """Like ``acquire``, but the answer says how much is left and when to retry."""
@@ -85,7 +95,12 @@ class Limiter:
     async def acquire_async(self, tokens: int = 1, key: Hashable = None) -> bool:
         if tokens is not _ONE:
             tokens = request_cost(tokens, self._limit)
-        return await self._backend.acquire_async(key, tokens)
+        return await self._backend.take_async(key, tokens, False) == 0.0
+
+    async def admit_async(self, tokens: int = 1, key: Hashable = None) -> float:
+        if tokens is not _ONE:
+            tokens = request_cost(tokens, self._limit)
+        return await self._backend.take_async(key, tokens, True)
 
     async def try_acquire_async(self, tokens: int = 1, key: Hashable = None) -> Decision:
         if tokens is not _ONE:
@@ -98,7 +113,7 @@ class Limiter:
         Gives up at once, without sleeping, when the limit says admission comes too late.
         Buckets book a slot and sleep until it, so threads are served in arrival order.
         """
-        return self.wait_retry_after(tokens, key, timeout) is None
+        return self.wait_retry_after(tokens, key, timeout) == 0.0
 
     async def wait_async(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
@@ -107,12 +122,12 @@ class Limiter:
 
         Cancelling a waiter removes it from the queue; the next one takes its turn.
         """
-        return await self.wait_retry_after_async(tokens, key, timeout) is None
+        return await self.wait_retry_after_async(tokens, key, timeout) == 0.0
 
     def wait_retry_after(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
-    ) -> float | None:
-        """``wait``, answering None when admitted, else the seconds until it would have been."""
+    ) -> float:
+        """``wait`` that explains giving up: 0.0 when admitted, else the seconds it would take."""
         cost = request_cost(tokens, self._limit)
         deadline = Deadline(self._clock(), optional_timeout(timeout))
         while True:
@@ -122,7 +137,7 @@ class Limiter:
                 if decision.retry_after > 0:
                     self._sleep(decision.retry_after)
                 self._admitted_after(deadline)
-                return None
+                return 0.0
             pause = deadline.pause(decision, now)
             if pause is None:
                 return self._gave_up(deadline, decision.retry_after)
@@ -131,7 +146,7 @@ class Limiter:
 
     async def wait_retry_after_async(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
-    ) -> float | None:
+    ) -> float:
         cost = request_cost(tokens, self._limit)
         deadline = Deadline(self._clock(), optional_timeout(timeout))
         turn = None
@@ -148,7 +163,7 @@ class Limiter:
                     if decision.retry_after > 0:
                         await self._async_sleep(decision.retry_after)
                     self._admitted_after(deadline)
-                    return None
+                    return 0.0
                 pause = deadline.pause(decision, now)
                 if pause is None:
                     return self._gave_up(deadline, decision.retry_after)
@@ -174,7 +189,7 @@ class Limiter:
             # The store counted each refusal; the whole call counts as one denial instead.
             self._polls += deadline.polls + refused
             self._given_up += 1
-        return retry_after
+        return max(retry_after, _TICK_SECONDS)  # never 0.0, which means admitted
 
     def stats(self, key: Hashable = None) -> LimiterStats:
         """Decisions so far (a waiting call counts once), and the current level of ``key``."""

@@ -160,11 +160,11 @@ class RedisBackend:
             return self._unavailable(error, key, cost, max_delay)
         return self._settle(reply, key, cost, max_delay, now)
 
-    def acquire(self, key: Hashable, cost: int) -> bool:
-        return self.decide(key, cost).allowed
+    def take(self, key: Hashable, cost: int, explain: bool) -> float:
+        return self.decide(key, cost).retry_after  # one round trip explains anyway
 
-    async def acquire_async(self, key: Hashable, cost: int) -> bool:
-        return (await self.decide_async(key, cost)).allowed
+    async def take_async(self, key: Hashable, cost: int, explain: bool) -> float:
+        return (await self.decide_async(key, cost)).retry_after
 
     # -- the shared steps -----------------------------------------------------------------
 
