@@ -12,6 +12,7 @@ computed here too and logged to stderr beside the table.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sys
 import threading
@@ -46,26 +47,25 @@ REDIS_TARGET_RATIO = 1.15
 def _pyrate(limit: int, period_ms: int, bucket: object | None = None) -> Callable[[], object]:
     rate = pyrate_limiter.Rate(limit, period_ms)
     limiter = pyrate_limiter.Limiter(bucket if bucket is not None else rate)  # type: ignore[arg-type]
-    return lambda: limiter.try_acquire("k", blocking=False)
+    return functools.partial(limiter.try_acquire, "k", blocking=False)
 
 
 def _limits(strategy: type, item: limits.RateLimitItem, storage: object) -> Callable[[], bool]:
-    hit = strategy(storage).hit
-    return lambda: hit(item, "k")
+    return functools.partial(strategy(storage).hit, item, "k")
 
 
 def memory_cases(bench: Bench) -> None:
     bucket = TokenBucket(rate=1_000_000, capacity=HUGE)
     bench.compare(
         "memory token bucket",
-        lambda: bucket.acquire(key="k"),
+        functools.partial(bucket.acquire, 1, "k"),
         {"pyrate-limiter": _pyrate(HUGE, 1000)},
         target_ns=MEMORY_TARGET_NS,
     )
     fixed = FixedWindow(HUGE, 1)
     bench.compare(
         "memory fixed window",
-        lambda: fixed.acquire(key="k"),
+        functools.partial(fixed.acquire, 1, "k"),
         {
             "limits": _limits(
                 limits.strategies.FixedWindowRateLimiter,
@@ -78,7 +78,7 @@ def memory_cases(bench: Bench) -> None:
     exact = SlidingWindow(100_000, 1)
     bench.compare(
         "memory sliding window (exact)",
-        lambda: exact.acquire(key="k"),
+        functools.partial(exact.acquire, 1, "k"),
         {
             "limits moving window": _limits(
                 limits.strategies.MovingWindowRateLimiter,
@@ -92,7 +92,7 @@ def memory_cases(bench: Bench) -> None:
     approximate = ApproximateSlidingWindow(HUGE, 1)
     bench.compare(
         "memory sliding window (approx.)",
-        lambda: approximate.acquire(key="k"),
+        functools.partial(approximate.acquire, 1, "k"),
         {
             "limits": _limits(
                 limits.strategies.SlidingWindowCounterRateLimiter,
@@ -117,7 +117,7 @@ def memory_cases(bench: Bench) -> None:
     peer = aiolimiter.AsyncLimiter(HUGE, 1)
 
     async def ours_async() -> bool:
-        return await async_bucket.acquire_async()
+        return await async_bucket.acquire_async(1, "k")
 
     async def aiolimiter_acquire() -> bool:
         if peer.has_capacity():
@@ -133,7 +133,7 @@ def memory_cases(bench: Bench) -> None:
 def redis_cases(bench: Bench, url: str) -> None:
     client = redis.Redis.from_url(url)
     client.set("reference", "1")
-    reference = median_ns(lambda: client.get("reference"))
+    reference = median_ns(functools.partial(client.get, "reference"))
     target = reference * REDIS_TARGET_RATIO
     logger.info("raw redis-py GET round trip: %.1f µs", reference / 1000)
     store = RedisStore(client)
@@ -144,9 +144,9 @@ def redis_cases(bench: Bench, url: str) -> None:
     )
     bench.compare(
         "redis token bucket",
-        lambda: bucket.acquire(key="k"),
+        functools.partial(bucket.acquire, 1, "k"),
         {
-            "raw GET (reference)": lambda: client.get("reference"),
+            "raw GET (reference)": functools.partial(client.get, "reference"),
             "pyrate-limiter": _pyrate(HUGE, 1000, pyrate_bucket),
         },
         target_ns=target,
@@ -154,9 +154,9 @@ def redis_cases(bench: Bench, url: str) -> None:
     fixed = FixedWindow(HUGE, 1, store=store, name="bench-fw")
     bench.compare(
         "redis fixed window",
-        lambda: fixed.acquire(key="k"),
+        functools.partial(fixed.acquire, 1, "k"),
         {
-            "raw GET (reference)": lambda: client.get("reference"),
+            "raw GET (reference)": functools.partial(client.get, "reference"),
             "limits": _limits(
                 limits.strategies.FixedWindowRateLimiter,
                 limits.RateLimitItemPerSecond(HUGE),
@@ -168,9 +168,9 @@ def redis_cases(bench: Bench, url: str) -> None:
     sliding = SlidingWindow(10_000, 1, store=store, name="bench-sw")
     bench.compare(
         "redis sliding window (exact)",
-        lambda: sliding.acquire(key="k"),
+        functools.partial(sliding.acquire, 1, "k"),
         {
-            "raw GET (reference)": lambda: client.get("reference"),
+            "raw GET (reference)": functools.partial(client.get, "reference"),
             "limits moving window": _limits(
                 limits.strategies.MovingWindowRateLimiter,
                 limits.RateLimitItemPerSecond(10_000),
@@ -247,6 +247,7 @@ def run(bench: Bench) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
     logging.getLogger("bench.ratelimit").setLevel(logging.INFO)
+    logging.getLogger("pyrate_limiter").setLevel(logging.WARNING)  # it logs every bucket made
     memory_cases(bench)
     server = RedisServer().start()
     try:
