@@ -114,7 +114,7 @@ def test_a_store_without_the_needed_client_says_so(redis_url: str) -> None:
     with pytest.raises(InvalidLimitError, match="on_failure must be one of"):
         RedisStore(client(redis_url), on_failure="maybe")
     sync_only = TokenBucket(1, store=RedisStore(client(redis_url)))
-    with pytest.raises(RateLimitError, match="no async_client"):
+    with pytest.raises(RateLimitError, match="lacks the client for this call"):
         asyncio.run(sync_only.acquire_async())
 
 

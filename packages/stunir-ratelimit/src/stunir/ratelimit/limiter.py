@@ -133,16 +133,11 @@ class Limiter:
         while True:
             now = self._clock()
             decision = self._backend.decide(key, cost, self._max_delay(deadline, now))
-            if decision.allowed:
-                if decision.retry_after > 0:
-                    self._sleep(decision.retry_after)
-                self._admitted_after(deadline)
-                return 0.0
-            pause = deadline.pause(decision, now)
-            if pause is None:
-                return self._gave_up(deadline, decision.retry_after)
-            deadline.polls += 1
-            self._sleep(pause)
+            pause, outcome = self._next_step(decision, deadline, now)
+            if pause > 0:
+                self._sleep(pause)
+            if outcome is not None:
+                return outcome
 
     async def wait_retry_after_async(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
@@ -159,16 +154,11 @@ class Limiter:
                 now = self._clock()
                 max_delay = self._max_delay(deadline, now)
                 decision = await self._backend.decide_async(key, cost, max_delay)
-                if decision.allowed:
-                    if decision.retry_after > 0:
-                        await self._async_sleep(decision.retry_after)
-                    self._admitted_after(deadline)
-                    return 0.0
-                pause = deadline.pause(decision, now)
-                if pause is None:
-                    return self._gave_up(deadline, decision.retry_after)
-                deadline.polls += 1
-                await self._async_sleep(pause)
+                pause, outcome = self._next_step(decision, deadline, now)
+                if pause > 0:
+                    await self._async_sleep(pause)
+                if outcome is not None:
+                    return outcome
         finally:
             if turn is not None:
                 self._fifo.leave(key, turn)
@@ -176,13 +166,27 @@ class Limiter:
     def _max_delay(self, deadline: Deadline, now: float) -> int:
         return deadline.max_delay(now) if self._algorithm.reserves else 0
 
-    def _admitted_after(self, deadline: Deadline) -> None:
-        waited = self._clock() - deadline.started
-        with self._wait_lock:
-            self._polls += deadline.polls
-            if waited > 0:
-                self._waited += 1
-                self._wait_seconds += waited
+    def _next_step(
+        self, decision: Decision, deadline: Deadline, now: float
+    ) -> tuple[float, float | None]:
+        """What a waiting call does next: (seconds to sleep, then its answer or None to ask again).
+
+        Admitted: sleep until the booked slot (if any) and answer 0.0. Refused: sleep the
+        retry-after and ask again, or answer the retry-after at once if it ends past the deadline.
+        """
+        if decision.allowed:
+            waited = now + decision.retry_after - deadline.started
+            with self._wait_lock:
+                self._polls += deadline.polls
+                if waited > 0:
+                    self._waited += 1
+                    self._wait_seconds += waited
+            return decision.retry_after, 0.0
+        pause = deadline.pause(decision, now)
+        if pause is None:
+            return 0.0, self._gave_up(deadline, decision.retry_after)
+        deadline.polls += 1
+        return pause, None
 
     def _gave_up(self, deadline: Deadline, retry_after: float, *, refused: bool = True) -> float:
         with self._wait_lock:

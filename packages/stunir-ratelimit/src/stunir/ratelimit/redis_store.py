@@ -123,42 +123,39 @@ class RedisBackend:
     # -- the two twins: identical but for the client they call --------------------------
 
     def decide(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
-        now = self._now()
-        remembered = self._remembered(key, cost, max_delay, now)
+        now, remembered, command = self._prepare(key, cost, max_delay, self._store.client)
         if remembered is not None:
             return remembered
-        client = self._store.client
-        if client is None:
-            raise RateLimitError("this RedisStore has no sync client; use the *_async calls")
-        keys, args = self._command(key, cost, max_delay, now)
         try:
-            try:
-                reply = client.evalsha(self._sha, len(keys), *keys, *args)
-            except self._store._no_script:
-                client.script_load(self._script)
-                reply = client.evalsha(self._sha, len(keys), *keys, *args)
+            reply = self._run(self._store.client, command)
         except self._store._unreachable as error:
             return self._unavailable(error, key, cost, max_delay)
         return self._settle(reply, key, cost, max_delay, now)
 
     async def decide_async(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
-        now = self._now()
-        remembered = self._remembered(key, cost, max_delay, now)
+        now, remembered, command = self._prepare(key, cost, max_delay, self._store.async_client)
         if remembered is not None:
             return remembered
-        client = self._store.async_client
-        if client is None:
-            raise RateLimitError("this RedisStore has no async_client; use the sync calls")
-        keys, args = self._command(key, cost, max_delay, now)
         try:
-            try:
-                reply = await client.evalsha(self._sha, len(keys), *keys, *args)
-            except self._store._no_script:
-                await client.script_load(self._script)
-                reply = await client.evalsha(self._sha, len(keys), *keys, *args)
+            reply = await self._run_async(self._store.async_client, command)
         except self._store._unreachable as error:
             return self._unavailable(error, key, cost, max_delay)
         return self._settle(reply, key, cost, max_delay, now)
+
+    def _run(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
+        """``EVALSHA``, loading the script first if the server has lost it (NOSCRIPT)."""
+        try:
+            return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+        except self._store._no_script:
+            client.script_load(self._script)
+            return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+
+    async def _run_async(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
+        try:
+            return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+        except self._store._no_script:
+            await client.script_load(self._script)
+            return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
 
     def take(self, key: Hashable, cost: int, explain: bool) -> float:
         return self.decide(key, cost).retry_after  # one round trip explains anyway
@@ -173,11 +170,22 @@ class RedisBackend:
         base = f"{self._store.prefix}{{{self._name}|{'' if key is None else key}}}"
         return [base + suffix for suffix in self._suffixes]
 
-    def _command(
-        self, key: Hashable, cost: int, max_delay: int, now: int
-    ) -> tuple[list[str], Sequence[str | int]]:
+    def _prepare(
+        self, key: Hashable, cost: int, max_delay: int, client: object
+    ) -> tuple[int, Decision | None, Sequence[str | int]]:
+        """The tick now, a refusal remembered locally (if any), and the script's arguments."""
+        now = self._now()
+        remembered = self._remembered(key, cost, max_delay, now)
+        if remembered is not None:
+            return now, remembered, ()
+        if client is None:
+            raise RateLimitError(
+                "this RedisStore lacks the client for this call: pass client= (redis.Redis) "
+                "for the sync calls, async_client= (redis.asyncio.Redis) for the *_async ones"
+            )
+        keys = self.redis_keys(key)
         clock = "" if self._store.server_time else str(now)
-        return self.redis_keys(key), (clock, cost, max_delay, *self._parameters)
+        return now, None, (len(keys), *keys, clock, cost, max_delay, *self._parameters)
 
     def _remembered(self, key: Hashable, cost: int, max_delay: int, now: int) -> Decision | None:
         """A refusal answered locally: Redis said this key is over the limit until then."""
