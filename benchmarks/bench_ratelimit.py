@@ -26,8 +26,8 @@ import pyrate_limiter
 import ratelimit
 import redis
 from _harness import Bench, median_ns
-from pytest_stunir import RedisServer
 
+from pytest_stunir import RedisServer
 from stunir.ratelimit import (
     ApproximateSlidingWindow,
     FixedWindow,
