@@ -12,15 +12,17 @@ Sleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[None]]
 
 
-def _monotonic_ticks() -> int:
-    return time.monotonic_ns() // 1000
+NS_PER_TICK = 1_000_000_000 // TICKS_PER_SECOND
 
 
-def tick_source(clock: Clock | None) -> Callable[[], int]:
-    """A function returning the current tick; the default reads the monotonic clock."""
+def nanosecond_source(clock: Clock | None) -> Callable[[], int]:
+    """A function returning the time in whole nanoseconds (``// NS_PER_TICK`` gives the tick).
+
+    The default is ``time.monotonic_ns`` itself: no Python frame on the hot path.
+    """
     if clock is None:
-        return _monotonic_ticks
-    return lambda: round(clock() * TICKS_PER_SECOND)
+        return time.monotonic_ns
+    return lambda: round(clock() * 1_000_000_000)
 
 
 def seconds(ticks: int) -> float:

@@ -13,6 +13,9 @@ class Backend(Protocol):
     allowed: int
     denied: int
 
+    def acquire_function(self, limit: int) -> Callable[[int, Hashable], bool] | None:
+        """A specialised ``Limiter.acquire``, or None to use the generic one."""
+
     def take(self, key: Hashable, cost: int, explain: bool) -> float:
         """0.0 when admitted; when refused, the retry-after (seconds) if ``explain``, else -1.0."""
 
@@ -32,4 +35,4 @@ class Backend(Protocol):
 class Store(Protocol):
     """Where limiters keep their state: ``MemoryStore`` (default) or ``RedisStore``."""
 
-    def bind(self, algorithm: Algorithm[Any], now: Callable[[], int], name: str) -> Backend: ...
+    def bind(self, algorithm: Algorithm[Any], ns: Callable[[], int], name: str) -> Backend: ...

@@ -12,7 +12,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic
 
 from stunir.ratelimit._algorithm import Algorithm, S
-from stunir.ratelimit._clock import seconds
+from stunir.ratelimit._clock import NS_PER_TICK, seconds
+from stunir.ratelimit._validation import request_cost
 from stunir.ratelimit.decision import Decision
 
 __all__ = ["MemoryStore"]
@@ -24,9 +25,9 @@ class MemoryStore:
     """Keep limits in this process (the default). Thread-safe; async calls never block a loop."""
 
     def bind(
-        self, algorithm: Algorithm[Any], now: Callable[[], int], name: str
+        self, algorithm: Algorithm[Any], ns: Callable[[], int], name: str
     ) -> MemoryBackend[Any]:
-        return MemoryBackend(algorithm, now)
+        return MemoryBackend(algorithm, ns)
 
     def __repr__(self) -> str:
         return "MemoryStore()"
@@ -35,10 +36,10 @@ class MemoryStore:
 class MemoryBackend(Generic[S]):
     """One limiter's keyed state in memory; counts allowed and denied decisions."""
 
-    def __init__(self, algorithm: Algorithm[S], now: Callable[[], int]) -> None:
+    def __init__(self, algorithm: Algorithm[S], ns: Callable[[], int]) -> None:
         self._algorithm = algorithm
         self._admit = algorithm.admit
-        self._now = now
+        self._ns = ns
         self._states: dict[Hashable, S] = {}
         self._lock = threading.Lock()
         self._lock_acquire = self._lock.acquire
@@ -47,10 +48,43 @@ class MemoryBackend(Generic[S]):
         self.allowed = 0
         self.denied = 0
 
+    def acquire_function(self, limit: int) -> Callable[[int, Hashable], bool]:
+        """``Limiter.acquire`` for this store, as one closure: the fastest decision CPython runs.
+
+        Everything is a local or closure variable (no attribute lookups, one Python frame
+        besides the algorithm's); the lock is taken with explicit acquire/release, about twice
+        as fast as ``with`` on CPython 3.12. ``take`` is the same step, able to explain.
+        """
+        states = self._states
+        admit = self._admit
+        ns = self._ns
+        lock_acquire, lock_release = self._lock_acquire, self._lock_release
+        one = 1  # ``tokens is not one``: the cheapest proof of the common request (see limiter)
+
+        def acquire(tokens: int = 1, key: Hashable = None) -> bool:
+            if tokens is not one:
+                tokens = request_cost(tokens, limit)
+            now = ns() // NS_PER_TICK
+            lock_acquire()
+            try:
+                admitted = admit(states.get(key), now, tokens)
+                if admitted is None:
+                    self.denied += 1
+                    return False
+                states[key] = admitted
+                self.allowed += 1
+                if len(states) > self._sweep_above:
+                    self._sweep(now)
+                return True
+            finally:
+                lock_release()
+
+        return acquire
+
     def take(self, key: Hashable, cost: int, explain: bool) -> float:
         """0.0 when admitted; when refused, the retry-after (seconds) if ``explain``, else -1.0."""
         # The hot path: explicit acquire/release is twice as fast as ``with`` on CPython 3.12.
-        now = self._now()
+        now = self._ns() // NS_PER_TICK
         states = self._states
         self._lock_acquire()
         try:
@@ -74,7 +108,7 @@ class MemoryBackend(Generic[S]):
 
         For a booked slot the Decision is allowed and ``retry_after`` is the delay to sleep.
         """
-        now = self._now()
+        now = self._ns() // NS_PER_TICK
         with self._lock:
             state, remaining, wait, reset = self._algorithm.decide(
                 self._states.get(key), now, cost, max_delay
@@ -97,7 +131,7 @@ class MemoryBackend(Generic[S]):
         return self.decide(key, cost, max_delay)
 
     def level(self, key: Hashable) -> int | None:
-        now = self._now()
+        now = self._ns() // NS_PER_TICK
         with self._lock:
             return self._algorithm.level(self._states.get(key), now)
 
