@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from collections.abc import Iterator
@@ -140,3 +141,28 @@ def test_a_name_must_be_a_non_empty_string() -> None:
         TokenBucket(rate=1, name="")
     assert TokenBucket(rate=1, capacity=2).name == "token_bucket:1000000:2:0"
     assert repr(TokenBucket(rate=1, name="api")) == "TokenBucket(name='api', limit=1)"
+
+
+def test_admit_answers_zero_or_the_retry_after(clock) -> None:
+    bucket = TokenBucket(rate=4, capacity=1, clock=clock)
+    assert bucket.admit() == 0.0
+    assert bucket.admit() == pytest.approx(0.25)
+    clock.advance(0.25)
+    assert bucket.admit() == 0.0
+
+
+def test_async_admit_and_wait_count_in_stats(clock) -> None:
+    bucket = TokenBucket(rate=1, capacity=1, **clock.options())
+
+    async def main() -> tuple[float, float, bool, bool]:
+        return (
+            await bucket.admit_async(),
+            await bucket.admit_async(),
+            await bucket.wait_async(timeout=0.5),
+            await bucket.wait_async(),
+        )
+
+    assert asyncio.run(main()) == (0.0, 1.0, False, True)
+    stats = bucket.stats()
+    assert (stats.allowed, stats.denied, stats.waited) == (2, 2, 1)
+    assert stats.wait_seconds == pytest.approx(1.0)

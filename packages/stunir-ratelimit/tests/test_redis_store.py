@@ -187,36 +187,82 @@ _WORKER = textwrap.dedent(
     import sys, threading
     import redis
     from stunir.ratelimit import RedisStore, SlidingWindow, TokenBucket
-    url, kind, offers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    url, offers = sys.argv[1], int(sys.argv[2])
     store = RedisStore(redis.Redis.from_url(url), memo=False)
-    if kind == "token_bucket":
-        limiter = TokenBucket(rate=0.001, capacity=200, store=store, name="procs")
-    else:
-        limiter = SlidingWindow(200, 3600, store=store, name="procs")
-    admitted = [0, 0]
-    def offer(index):
+    limiters = [
+        TokenBucket(rate=0.001, capacity=200, store=store, name="procs-bucket"),
+        SlidingWindow(200, 3600, store=store, name="procs-window"),
+    ]
+    admitted = {(kind, thread): 0 for kind in range(2) for thread in range(2)}
+    def offer(kind, thread):
         for _ in range(offers // 2):
-            admitted[index] += limiter.acquire(key="shared")
-    threads = [threading.Thread(target=offer, args=(i,)) for i in range(2)]
+            admitted[kind, thread] += limiters[kind].acquire(key="shared")
+    threads = [threading.Thread(target=offer, args=key) for key in admitted]
     for t in threads: t.start()
     for t in threads: t.join()
-    print(sum(admitted))
+    print(admitted[0, 0] + admitted[0, 1], admitted[1, 0] + admitted[1, 1])
     """
 )
 
 
-@pytest.mark.parametrize("kind", ["token_bucket", "sliding_window"])
 def test_four_processes_offering_three_times_the_limit_get_exactly_the_limit(
-    kind: str, redis_url: str
+    redis_url: str,
 ) -> None:
+    """Two threads in each of four processes, a token bucket and a sliding window of 200."""
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, redis_url, kind, "150"],
-            stdout=subprocess.PIPE,
-            text=True,
+            [sys.executable, "-c", _WORKER, redis_url, "150"], stdout=subprocess.PIPE, text=True
         )
         for _ in range(4)
     ]
-    admitted = [int(worker.communicate(timeout=60)[0]) for worker in workers]
+    outputs = [worker.communicate(timeout=60)[0].split() for worker in workers]
     assert all(worker.returncode == 0 for worker in workers)
-    assert sum(admitted) == 200  # 4 processes x 150 offers = 3 x the limit
+    bucket_admitted = sum(int(output[0]) for output in outputs)
+    window_admitted = sum(int(output[1]) for output in outputs)
+    assert (bucket_admitted, window_admitted) == (200, 200)  # 4 x 150 offered = 3 x the limit
+
+
+def test_waits_on_redis_book_slots_and_poll_windows(redis_url: str, clock) -> None:
+    store = RedisStore(client(redis_url), server_time=False, prefix="t:")
+    queue = LeakyBucket(rate=10, capacity=3, shaping=True, store=store, **clock.options())
+    assert [queue.wait() for _ in range(3)] == [True, True, True]
+    assert [round(s, 6) for s in clock.slept] == [0.1, 0.1]
+    window = SlidingWindow(1, 2, store=store, name="poll", **clock.options())
+    assert window.wait()
+    assert not window.wait(timeout=1)
+    assert window.wait(timeout=2)
+    assert client(redis_url).keys("t:*")
+
+
+def test_async_waiters_on_redis_are_served_in_order(redis_url: str, clock) -> None:
+    order: list[int] = []
+
+    async def main() -> None:
+        async_connection = redis.asyncio.Redis.from_url(redis_url)
+        store = RedisStore(async_client=async_connection, server_time=False)
+        window = FixedWindow(1, 1, store=store, name="fifo", **clock.options())
+
+        async def request(index: int) -> None:
+            await window.wait_async()
+            order.append(index)
+
+        tasks = []
+        for index in range(4):
+            tasks.append(asyncio.create_task(request(index)))
+            await asyncio.sleep(0)
+        await asyncio.gather(*tasks)
+        await async_connection.aclose()
+
+    asyncio.run(main())
+    assert order == [0, 1, 2, 3]
+
+
+def test_stats_count_this_processes_decisions_including_memo_answers(redis_url: str) -> None:
+    bucket = TokenBucket(rate=0.001, capacity=2, store=RedisStore(client(redis_url)))
+    assert bucket.admit() == 0.0
+    assert bucket.acquire()
+    retry_after = bucket.admit()
+    assert retry_after > 900  # one token per 1000 s
+    assert not bucket.acquire()  # answered by the memo
+    stats = bucket.stats()
+    assert (stats.allowed, stats.denied, stats.level) == (2, 2, None)
