@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from stunir.ratelimit._algorithm import Algorithm
 from stunir.ratelimit._clock import NS_PER_TICK, seconds
 from stunir.ratelimit._lua import KEY_SUFFIXES, SCRIPTS
-from stunir.ratelimit._validation import positive_seconds
+from stunir.ratelimit._validation import TICKS_PER_SECOND, positive_seconds
 from stunir.ratelimit.decision import Decision
 from stunir.ratelimit.errors import InvalidLimitError, RateLimitError
 from stunir.ratelimit.memory import MemoryBackend
@@ -32,6 +32,7 @@ __all__ = ["FailurePolicy", "RedisStore"]
 logger = logging.getLogger("stunir.ratelimit")
 
 _MEMO_SWEEP = 1024
+_TICKS = float(TICKS_PER_SECOND)
 
 
 class FailurePolicy(str, enum.Enum):
@@ -116,6 +117,7 @@ class RedisBackend:
         self._memo: dict[Hashable, tuple[int, int, Decision]] = {}
         self._memo_sweep_above = _MEMO_SWEEP
         self._lock = threading.Lock()
+        self._lock_acquire, self._lock_release = self._lock.acquire, self._lock.release
         self._down = False
         self.allowed = 0
         self.denied = 0
@@ -209,19 +211,23 @@ class RedisBackend:
     def _settle(
         self, reply: Sequence[int], key: Hashable, cost: int, max_delay: int, now: int
     ) -> Decision:
-        allowed, remaining, wait, reset = (int(value) for value in reply)
-        decision = Decision(bool(allowed), self._limit, remaining, seconds(wait), seconds(reset))
-        with self._lock:
+        allowed, remaining, wait, reset = reply  # integers: the script returns nothing else
+        decision = Decision(allowed == 1, self._limit, remaining, wait / _TICKS, reset / _TICKS)
+        self._lock_acquire()
+        try:
             if self._down:
                 self._down = False
                 logger.info("rate limit %r: Redis is reachable again", self._name)
             if allowed:
                 self.allowed += 1
-                self._memo.pop(key, None)
+                if self._memo:
+                    self._memo.pop(key, None)
             else:
                 self.denied += 1
                 if not max_delay and self._store.memo:
                     self._remember(key, now + wait, cost, decision, now)
+        finally:
+            self._lock_release()
         return decision
 
     def _remember(self, key: Hashable, until: int, cost: int, refusal: Decision, now: int) -> None:
