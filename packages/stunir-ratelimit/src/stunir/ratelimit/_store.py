@@ -13,8 +13,10 @@ class Backend(Protocol):
     allowed: int
     denied: int
 
-    def acquire_function(self, limit: int) -> Callable[[int, Hashable], bool] | None:
-        """A specialised ``Limiter.acquire``, or None to use the generic one."""
+    def fast_functions(
+        self,
+    ) -> tuple[Callable[[int, Hashable], bool], Callable[[int, Hashable], float]] | None:
+        """Specialised ``Limiter.acquire`` and ``Limiter.admit``, or None for the generic ones."""
 
     def take(self, key: Hashable, cost: int, explain: bool) -> float:
         """0.0 when admitted; when refused, the retry-after (seconds) if ``explain``, else -1.0."""
