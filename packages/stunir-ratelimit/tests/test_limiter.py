@@ -10,8 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from stunir.ratelimit import (
+    ApproximateSlidingWindow,
     FixedWindow,
     InvalidLimitError,
+    LeakyBucket,
     LimiterStats,
     SlidingWindow,
     TokenBucket,
@@ -166,3 +168,13 @@ def test_async_admit_and_wait_count_in_stats(clock) -> None:
     stats = bucket.stats()
     assert (stats.allowed, stats.denied, stats.waited) == (2, 2, 1)
     assert stats.wait_seconds == pytest.approx(1.0)
+
+
+def test_spans_too_long_to_compute_exactly_are_refused() -> None:
+    with pytest.raises(InvalidLimitError, match="at most ten years"):
+        TokenBucket(rate=0.001, capacity=1_000_000)
+    with pytest.raises(InvalidLimitError, match="at most ten years"):
+        LeakyBucket(rate=1e-6, capacity=400)
+    with pytest.raises(InvalidLimitError, match="at most 2\\*\\*51"):
+        ApproximateSlidingWindow(10**6, 86400)
+    assert ApproximateSlidingWindow(10_000, 86400).limit == 10_000

@@ -10,6 +10,7 @@ from stunir.ratelimit.errors import InvalidLimitError
 # two stores take identical decisions; a finer interval than one tick cannot be honoured.
 TICKS_PER_SECOND = 1_000_000
 _MAX_SECONDS = 10 * 365 * 24 * 3600.0
+_MAX_SPAN_TICKS = int(_MAX_SECONDS * TICKS_PER_SECOND)
 
 
 def positive_seconds(name: str, value: object) -> float:
@@ -47,6 +48,26 @@ def interval_ticks(rate: object) -> int:
     if interval > _MAX_SECONDS * TICKS_PER_SECOND:
         raise InvalidLimitError(f"rate must be at least one per ten years, got {rate!r}")
     return interval
+
+
+def exact_span(what: str, ticks: int) -> int:
+    """Refuse spans the Redis scripts could not compute exactly (Lua numbers are doubles)."""
+    if ticks > _MAX_SPAN_TICKS:
+        raise InvalidLimitError(
+            f"{what} is {ticks / TICKS_PER_SECOND:.3g} s; at most ten years can be "
+            "computed exactly, in memory and on Redis alike"
+        )
+    return ticks
+
+
+def exact_product(what: str, product: int) -> int:
+    """Refuse products of counts and ticks beyond 2**51: Lua's doubles must hold them exactly."""
+    if product > 2**51:
+        raise InvalidLimitError(
+            f"{what} is {product:.3g} request-microseconds; at most 2**51 can be computed "
+            "exactly on Redis: use a shorter window or a smaller limit"
+        )
+    return product
 
 
 def window_ticks(window: object) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stunir.ratelimit._gcra import GCRA
-from stunir.ratelimit._validation import interval_ticks, positive_count
+from stunir.ratelimit._validation import exact_span, interval_ticks, positive_count
 from stunir.ratelimit.limiter import Limiter
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class LeakyBucket(Limiter):
     ) -> None:
         interval = interval_ticks(rate)
         capacity = positive_count("capacity", capacity)
+        exact_span("capacity / rate (the time to drain a full bucket)", capacity * interval)
         self.rate = rate
         self.capacity = capacity
         self.shaping = bool(shaping)

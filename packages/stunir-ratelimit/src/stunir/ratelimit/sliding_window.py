@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stunir.ratelimit._validation import positive_count, window_ticks
+from stunir.ratelimit._validation import exact_product, positive_count, window_ticks
 from stunir.ratelimit._windows import SlidingCounterAlgorithm, SlidingLogAlgorithm
 from stunir.ratelimit.limiter import Limiter
 
@@ -40,5 +40,8 @@ class ApproximateSlidingWindow(Limiter):
 
     def __init__(self, limit: int, window: float, **options: Unpack[LimiterOptions]) -> None:
         self.window = window
-        algorithm = SlidingCounterAlgorithm(positive_count("limit", limit), window_ticks(window))
+        limit = positive_count("limit", limit)
+        ticks = window_ticks(window)
+        exact_product("limit x window", limit * ticks)
+        algorithm = SlidingCounterAlgorithm(limit, ticks)
         super().__init__(algorithm, **options)

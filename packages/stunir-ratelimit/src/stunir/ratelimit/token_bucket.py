@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from stunir.ratelimit._gcra import GCRA
-from stunir.ratelimit._validation import interval_ticks, positive_count
+from stunir.ratelimit._validation import exact_span, interval_ticks, positive_count
 from stunir.ratelimit.limiter import Limiter
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class TokenBucket(Limiter):
         if capacity is None:
             capacity = max(1, math.ceil(rate))
         capacity = positive_count("capacity", capacity)
+        exact_span("capacity / rate (the time to refill an empty bucket)", capacity * interval)
         self.rate = rate
         self.capacity = capacity
         super().__init__(GCRA("token_bucket", interval, capacity), **options)
