@@ -80,16 +80,21 @@ class SlidingLogAlgorithm:
         return log
 
     def admit(self, state: Log | None, now: int, cost: int) -> Log | None:
-        log = self._pruned(state, now)
-        if log.total + cost > self.limit:
+        if state is None:
+            return Log(deque(((now, cost),)), cost)  # cost <= limit: checked by the limiter
+        entries = state.entries
+        horizon = now - self.window
+        while entries and entries[0][0] <= horizon:
+            state.total -= entries.popleft()[1]
+        total = state.total + cost
+        if total > self.limit:
             return None
-        entries = log.entries
         if entries and entries[-1][0] == now:
             entries[-1] = (now, entries[-1][1] + cost)
         else:
             entries.append((now, cost))
-        log.total += cost
-        return log
+        state.total = total
+        return state
 
     def decide(self, state: Log | None, now: int, cost: int, max_delay: int) -> Outcome[Log]:
         log = self._pruned(state, now)
@@ -145,10 +150,16 @@ class SlidingCounterAlgorithm:
         window = self.window
         elapsed = now % window
         start = now - elapsed
-        previous, current = self._counts(state, start)
-        if previous * (window - elapsed) + (current + cost) * window <= self.limit * window:
-            return start, previous, current + cost
-        return None
+        if state is not None and state[0] == start:  # the common case, inlined
+            previous, current = state[1], state[2]
+        else:
+            previous, current = self._counts(state, start)
+        current += cost
+        if current > self.limit:
+            return None
+        if previous and previous * (window - elapsed) + current * window > self.limit * window:
+            return None
+        return start, previous, current
 
     def decide(
         self, state: CounterState | None, now: int, cost: int, max_delay: int

@@ -64,8 +64,14 @@ class Limiter:
             # Decided once: this instance's acquire and admit are the store's closures (same
             # signatures and behaviour as the methods below, two Python frames fewer per call).
             # setattr, because mypy forbids assigning to a method.
-            setattr(self, "acquire", fast[0])  # noqa: B010
-            setattr(self, "admit", fast[1])  # noqa: B010
+            fast_acquire, fast_admit = fast
+            setattr(self, "acquire", fast_acquire)  # noqa: B010
+            setattr(self, "admit", fast_admit)  # noqa: B010
+
+            async def acquire_async(tokens: int = 1, key: Hashable = None) -> bool:
+                return fast_acquire(tokens, key)  # no I/O: nothing to await
+
+            setattr(self, "acquire_async", acquire_async)  # noqa: B010
         self._fifo = AsyncFifo()
         self._wait_lock = threading.Lock()
         self._waited = 0
