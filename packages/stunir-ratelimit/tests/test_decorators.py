@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pickle
 from dataclasses import dataclass
 
 import pytest
@@ -171,3 +172,14 @@ def test_exceptions_from_the_function_pass_through_untouched() -> None:
 def test_bad_decorator_arguments_are_refused_at_decoration(kwargs: dict, message: str) -> None:
     with pytest.raises(InvalidLimitError, match=message):
         rate_limit(**kwargs)
+
+
+def test_rate_limit_exceeded_survives_pickling_between_processes() -> None:
+    error = RateLimitExceeded("api", retry_after=1.5, key=("tenant", 3))
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.name, copy.retry_after, copy.key, str(copy)) == (
+        "api",
+        1.5,
+        ("tenant", 3),
+        str(error),
+    )
