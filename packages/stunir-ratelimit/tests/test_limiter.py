@@ -178,3 +178,19 @@ def test_spans_too_long_to_compute_exactly_are_refused() -> None:
     with pytest.raises(InvalidLimitError, match="at most 2\\*\\*51"):
         ApproximateSlidingWindow(10**6, 86400)
     assert ApproximateSlidingWindow(10_000, 86400).limit == 10_000
+
+
+def test_a_limiter_is_a_context_manager_that_waits_for_a_token(clock) -> None:
+    bucket = TokenBucket(rate=2, capacity=1, **clock.options())
+    with bucket:
+        pass
+    with bucket as entered:
+        assert entered is bucket
+
+    async def main() -> None:
+        async with bucket:
+            pass
+
+    asyncio.run(main())
+    assert [round(s, 6) for s in clock.slept] == [0.5, 0.5]
+    assert bucket.stats().allowed == 3

@@ -223,6 +223,22 @@ class Limiter:
             level=backend.level(key),
         )
 
+    def __enter__(self) -> Limiter:
+        """``with limiter:`` waits for one token (key None), without a timeout."""
+        self.wait()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def __aenter__(self) -> Limiter:
+        """``async with limiter:`` awaits one token (key None), first-come first-served."""
+        await self.wait_async()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
     def reset(self, key: Hashable = None) -> None:
         """Forget ``key``'s usage: its next request starts from a full allowance."""
         self._backend.reset(key)
