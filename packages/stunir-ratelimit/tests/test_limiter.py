@@ -194,3 +194,10 @@ def test_a_limiter_is_a_context_manager_that_waits_for_a_token(clock) -> None:
     asyncio.run(main())
     assert [round(s, 6) for s in clock.slept] == [0.5, 0.5]
     assert bucket.stats().allowed == 3
+
+
+def test_reset_async_forgets_a_key_in_memory(clock) -> None:
+    window = FixedWindow(1, 60, clock=clock)
+    window.acquire(key="k")
+    asyncio.run(window.reset_async("k"))
+    assert window.acquire(key="k")

@@ -266,3 +266,18 @@ def test_stats_count_this_processes_decisions_including_memo_answers(redis_url: 
     assert not bucket.acquire()  # answered by the memo
     stats = bucket.stats()
     assert (stats.allowed, stats.denied, stats.level) == (2, 2, None)
+
+
+def test_reset_async_deletes_the_keys_with_the_async_client(redis_url: str) -> None:
+    async def main() -> list[bool]:
+        async_connection = redis.asyncio.Redis.from_url(redis_url)
+        window = FixedWindow(1, 60, store=RedisStore(async_client=async_connection), name="ra")
+        results = [await window.acquire_async(), await window.acquire_async()]
+        await window.reset_async()
+        results.append(await window.acquire_async())
+        await async_connection.aclose()
+        return results
+
+    assert asyncio.run(main()) == [True, False, True]
+    with pytest.raises(RateLimitError, match="lacks the client"):
+        FixedWindow(1, 60, store=RedisStore(async_client=redis.asyncio.Redis())).reset()

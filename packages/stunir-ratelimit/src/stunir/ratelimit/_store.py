@@ -33,6 +33,8 @@ class Backend(Protocol):
 
     def reset(self, key: Hashable) -> None: ...
 
+    async def reset_async(self, key: Hashable) -> None: ...
+
 
 class Store(Protocol):
     """Where limiters keep their state: ``MemoryStore`` (default) or ``RedisStore``."""

@@ -243,5 +243,8 @@ class Limiter:
         """Forget ``key``'s usage: its next request starts from a full allowance."""
         self._backend.reset(key)
 
+    async def reset_async(self, key: Hashable = None) -> None:
+        await self._backend.reset_async(key)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, limit={self._limit})"

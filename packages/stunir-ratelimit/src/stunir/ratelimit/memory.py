@@ -135,6 +135,9 @@ class MemoryBackend(Generic[S]):
         with self._lock:
             self._states.pop(key, None)
 
+    async def reset_async(self, key: Hashable) -> None:
+        self.reset(key)
+
     def _sweep(self, now: int) -> None:
         idle_at = self._algorithm.idle_at
         states = self._states

@@ -183,11 +183,7 @@ class RedisBackend:
         remembered = self._remembered(key, cost, max_delay, now)
         if remembered is not None:
             return now, remembered, ()
-        if client is None:
-            raise RateLimitError(
-                "this RedisStore lacks the client for this call: pass client= (redis.Redis) "
-                "for the sync calls, async_client= (redis.asyncio.Redis) for the *_async ones"
-            )
+        _require(client)
         keys = self.redis_keys(key)
         clock = "" if self._store.server_time else str(now)
         return now, None, (len(keys), *keys, clock, cost, max_delay, *self._parameters)
@@ -272,10 +268,25 @@ class RedisBackend:
         return len(self._memo)
 
     def reset(self, key: Hashable) -> None:
+        self._forget(key, self._store.client)
+        assert self._store.client is not None  # checked by _forget
+        self._store.client.delete(*self.redis_keys(key))
+
+    async def reset_async(self, key: Hashable) -> None:
+        self._forget(key, self._store.async_client)
+        assert self._store.async_client is not None  # checked by _forget
+        await self._store.async_client.delete(*self.redis_keys(key))
+
+    def _forget(self, key: Hashable, client: object) -> None:
+        _require(client)
         with self._lock:
             self._memo.pop(key, None)
         self._local.reset(key)
-        client = self._store.client
-        if client is None:
-            raise RateLimitError("reset() needs the sync client; this RedisStore has none")
-        client.delete(*self.redis_keys(key))
+
+
+def _require(client: object) -> None:
+    if client is None:
+        raise RateLimitError(
+            "this RedisStore lacks the client for this call: pass client= (redis.Redis) "
+            "for the sync calls, async_client= (redis.asyncio.Redis) for the *_async ones"
+        )
