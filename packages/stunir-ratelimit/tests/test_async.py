@@ -119,3 +119,26 @@ def test_bucket_waiters_book_slots_in_arrival_order(clock) -> None:
 
     asyncio.run(main())
     assert booked == [0.1, 0.2, 0.3]
+
+
+def test_a_waiter_behind_a_slow_head_times_out_in_the_queue(clock) -> None:
+    gate = asyncio.Event()
+
+    async def blocked_sleep(seconds: float) -> None:
+        await gate.wait()
+        clock.advance(seconds)
+
+    window = FixedWindow(limit=1, window=1, clock=clock, async_sleep=blocked_sleep)
+
+    async def main() -> tuple[bool, bool, bool]:
+        window.acquire()
+        head = asyncio.create_task(window.wait_async())
+        await asyncio.sleep(0)
+        behind = await window.wait_async(timeout=0.01)  # the head holds the turn: gives up
+        gate.set()
+        third = await window.wait_async(timeout=5)  # the queue still works afterwards
+        return behind, await head, third
+
+    assert asyncio.run(main()) == (False, True, True)
+    stats = window.stats()
+    assert (stats.allowed, stats.denied) == (3, 1)

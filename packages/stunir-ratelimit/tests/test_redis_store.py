@@ -281,3 +281,37 @@ def test_reset_async_deletes_the_keys_with_the_async_client(redis_url: str) -> N
     assert asyncio.run(main()) == [True, False, True]
     with pytest.raises(RateLimitError, match="lacks the client"):
         FixedWindow(1, 60, store=RedisStore(async_client=redis.asyncio.Redis())).reset()
+
+
+def test_the_memo_forgets_refusals_once_they_have_expired(redis_url: str, clock) -> None:
+    store = RedisStore(client(redis_url), server_time=False)
+    bucket = TokenBucket(rate=1000, capacity=1, store=store, clock=clock, name="sweep")
+    for user in range(1100):
+        bucket.acquire(key=user)
+        assert not bucket.acquire(key=user)  # refused, remembered
+    assert bucket.stats().keys == 1100
+    clock.advance(1)  # every refusal has expired: the next sweep drops them all
+    for user in range(1100, 2100):
+        bucket.acquire(key=user)
+        assert not bucket.acquire(key=user)
+    assert bucket.stats().keys == 1000  # the memo doubled, swept, and kept only the live ones
+    assert repr(store) == "RedisStore(prefix='stunir:ratelimit:', on_failure='closed')"
+
+
+def test_multi_token_requests_on_redis(redis_url: str) -> None:
+    async def main() -> list[object]:
+        async_connection = redis.asyncio.Redis.from_url(redis_url)
+        store = RedisStore(client(redis_url), async_client=async_connection)
+        bucket = TokenBucket(rate=0.001, capacity=5, store=store, name="multi")
+        results: list[object] = [
+            bucket.admit(2),
+            await bucket.acquire_async(2),
+            (await bucket.try_acquire_async(2)).allowed,
+            await bucket.admit_async(1),
+        ]
+        await async_connection.aclose()
+        return results
+
+    admitted, second, third, fourth = asyncio.run(main())
+    assert (admitted, second, third) == (0.0, True, False)
+    assert fourth == 0.0

@@ -77,6 +77,3 @@ class AsyncFifo:
             del self._queues[key]
         elif was_head and not queue[0].done():
             queue[0].set_result(None)
-
-    def waiting(self, key: Hashable) -> int:
-        return len(self._queues.get(key, ()))
