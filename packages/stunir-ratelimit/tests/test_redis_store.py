@@ -81,7 +81,7 @@ def test_the_servers_clock_times_the_decisions(redis_url: str) -> None:
     assert 0.5 < refusal.retry_after <= 1.0
     (state_key,) = connection.keys("stunir:ratelimit:*")
     assert state_key == b"stunir:ratelimit:{api|u1}"
-    assert 0 < connection.pttl(state_key) <= 3001  # forgotten once the bucket is full again
+    assert 3000 < connection.pttl(state_key) <= 4000  # forgotten once full again (+1 s slack)
 
 
 def test_a_flushed_script_cache_is_reloaded(redis_url: str) -> None:
@@ -285,12 +285,12 @@ def test_reset_async_deletes_the_keys_with_the_async_client(redis_url: str) -> N
 
 def test_the_memo_forgets_refusals_once_they_have_expired(redis_url: str, clock) -> None:
     store = RedisStore(client(redis_url), server_time=False)
-    bucket = TokenBucket(rate=1000, capacity=1, store=store, clock=clock, name="sweep")
+    bucket = TokenBucket(rate=0.001, capacity=1, store=store, clock=clock, name="sweep")
     for user in range(1100):
         bucket.acquire(key=user)
         assert not bucket.acquire(key=user)  # refused, remembered
     assert bucket.stats().keys == 1100
-    clock.advance(1)  # every refusal has expired: the next sweep drops them all
+    clock.advance(2000)  # every refusal has expired: the next sweep drops them all
     for user in range(1100, 2100):
         bucket.acquire(key=user)
         assert not bucket.acquire(key=user)
