@@ -25,6 +25,10 @@ _ONE = 1
 _TICK_SECONDS = 1 / TICKS_PER_SECOND
 
 
+def _non_empty_text(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
 class Limiter:
     """A rate limit over any number of keys, kept in a store (this process by default).
 
@@ -46,7 +50,7 @@ class Limiter:
         sleep: Sleep | None = None,
         async_sleep: AsyncSleep | None = None,
     ) -> None:
-        if name is not None and (not isinstance(name, str) or not name):  # type: ignore[redundant-expr] # untyped callers
+        if name is not None and not _non_empty_text(name):
             raise TypeError(f"name must be a non-empty string, got {name!r}")
         self._algorithm = algorithm
         if name is None:
