@@ -201,3 +201,55 @@ def test_reset_async_forgets_a_key_in_memory(clock) -> None:
     window.acquire(key="k")
     asyncio.run(window.reset_async("k"))
     assert window.acquire(key="k")
+
+
+def test_threads_waiting_on_a_window_are_served_first_come_first_served(clock) -> None:
+    entered, gate = threading.Event(), threading.Event()
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        entered.set()
+        gate.wait()
+        clock.advance(seconds)
+
+    window = FixedWindow(limit=10, window=1, clock=clock, sleep=sleep)
+    window.acquire(10)  # full: everyone has to wait for the next window
+
+    def request(name: str, tokens: int) -> None:
+        assert window.wait(tokens)
+        with lock:
+            order.append(name)
+
+    big = threading.Thread(target=request, args=("big", 10))
+    big.start()
+    assert entered.wait(timeout=10)  # the big request is at the head, sleeping
+    smalls = [threading.Thread(target=request, args=(f"small{i}", 1)) for i in range(5)]
+    for thread in smalls:
+        thread.start()
+    gate.set()
+    for thread in [big, *smalls]:
+        thread.join()
+    assert order[0] == "big"  # later small requests never overtake it
+    assert sorted(order[1:]) == [f"small{i}" for i in range(5)]
+    assert window.stats().allowed == 7  # decisions: the prefill, the big one, five small
+
+
+def test_a_thread_behind_a_slow_head_times_out_in_the_queue(clock) -> None:
+    entered, gate = threading.Event(), threading.Event()
+
+    def sleep(seconds: float) -> None:
+        entered.set()
+        gate.wait()
+        clock.advance(seconds)
+
+    window = SlidingWindow(limit=1, window=1, clock=clock, sleep=sleep)
+    window.acquire()
+    head = threading.Thread(target=window.wait)
+    head.start()
+    assert entered.wait(timeout=10)
+    assert not window.wait(timeout=0.01)  # the head holds the turn: gives up in the queue
+    gate.set()
+    head.join()
+    stats = window.stats()
+    assert (stats.allowed, stats.denied) == (2, 1)

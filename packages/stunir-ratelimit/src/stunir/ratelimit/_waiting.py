@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 from stunir.ratelimit._validation import TICKS_PER_SECOND
 from stunir.ratelimit.decision import Decision
 
 _FOREVER_TICKS = 2**62
+T = TypeVar("T")
 
 
 class Deadline:
@@ -38,24 +41,63 @@ class Deadline:
         return None if self.at is None else max(0.0, self.at - now)
 
 
-class AsyncFifo:
-    """Per-key queues of async waiters: only the head asks the limiter, the rest wait their turn.
+class _Queues(Generic[T]):
+    """Per-key queues of waiters: only the head asks the limiter, the rest wait their turn.
 
-    A small request can then never overtake a large one that arrived first, and a waiter that is
-    cancelled or times out leaves the queue and hands the turn on, so no one is stranded.
-    Belongs to one event loop at a time (a queue is empty whenever no call is waiting).
+    A small request can then never overtake a large one that arrived first, and a waiter that
+    gives up (cancelled, timed out) leaves the queue and hands the turn on, so no one is
+    stranded. Subclasses say how a turn is handed: an event for threads, a future for tasks.
     """
 
     def __init__(self) -> None:
-        self._queues: dict[Hashable, deque[asyncio.Future[None]]] = {}
+        self._queues: dict[Hashable, deque[T]] = {}
+        self._lock = threading.Lock()
+
+    def _join(self, key: Hashable, turn: T) -> bool:
+        """Queue ``turn``; True when it is at the head already."""
+        with self._lock:
+            queue = self._queues.setdefault(key, deque())
+            queue.append(turn)
+            return len(queue) == 1
+
+    def leave(self, key: Hashable, turn: T) -> None:
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is None or turn not in queue:
+                return
+            was_head = queue[0] is turn
+            queue.remove(turn)
+            if not queue:
+                del self._queues[key]
+            elif was_head:
+                self._hand_over(queue[0])
+
+    def _hand_over(self, turn: T) -> None:
+        raise NotImplementedError
+
+
+class ThreadFifo(_Queues[threading.Event]):
+    """First-come first-served turns for threads waiting on one key."""
+
+    def enter(self, key: Hashable, timeout: float | None) -> threading.Event | None:
+        """Wait for this key's turn; None if ``timeout`` seconds passed first."""
+        turn = threading.Event()
+        if self._join(key, turn) or turn.wait(timeout):
+            return turn
+        self.leave(key, turn)  # hands the turn on if it arrived meanwhile
+        return None
+
+    def _hand_over(self, turn: threading.Event) -> None:
+        turn.set()
+
+
+class AsyncFifo(_Queues["asyncio.Future[None]"]):
+    """First-come first-served turns for tasks waiting on one key (one event loop at a time)."""
 
     async def enter(self, key: Hashable, timeout: float | None) -> asyncio.Future[None] | None:
         """Wait for this key's turn; None if ``timeout`` seconds passed first."""
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue = self._queues.setdefault(key, deque())
-        queue.append(turn)
-        if len(queue) == 1:
-            turn.set_result(None)
+        if self._join(key, turn):
             return turn
         try:
             await asyncio.wait_for(turn, timeout)
@@ -67,13 +109,6 @@ class AsyncFifo:
             raise
         return turn
 
-    def leave(self, key: Hashable, turn: asyncio.Future[None]) -> None:
-        queue = self._queues.get(key)
-        if queue is None or turn not in queue:
-            return
-        was_head = queue[0] is turn
-        queue.remove(turn)
-        if not queue:
-            del self._queues[key]
-        elif was_head and not queue[0].done():
-            queue[0].set_result(None)
+    def _hand_over(self, turn: asyncio.Future[None]) -> None:
+        if not turn.done():  # a cancelled waiter leaves by itself, handing the turn on
+            turn.set_result(None)

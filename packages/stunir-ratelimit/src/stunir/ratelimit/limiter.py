@@ -12,7 +12,7 @@ from stunir.ratelimit._algorithm import Algorithm
 from stunir.ratelimit._clock import AsyncSleep, Clock, Sleep, nanosecond_source
 from stunir.ratelimit._store import Store
 from stunir.ratelimit._validation import TICKS_PER_SECOND, optional_timeout, request_cost
-from stunir.ratelimit._waiting import AsyncFifo, Deadline
+from stunir.ratelimit._waiting import AsyncFifo, Deadline, ThreadFifo
 from stunir.ratelimit.decision import Decision
 from stunir.ratelimit.memory import MemoryStore
 from stunir.ratelimit.stats import LimiterStats
@@ -77,6 +77,7 @@ class Limiter:
 
             setattr(self, "acquire_async", acquire_async)  # noqa: B010
         self._fifo = AsyncFifo()
+        self._thread_fifo = ThreadFifo()
         self._wait_lock = threading.Lock()
         self._waited = 0
         self._wait_seconds = 0.0
@@ -128,7 +129,8 @@ class Limiter:
         """Block until ``tokens`` are admitted (True) or ``timeout`` seconds would pass (False).
 
         Gives up at once, without sleeping, when the limit says admission comes too late.
-        Buckets book a slot and sleep until it, so threads are served in arrival order.
+        Threads waiting on one key are served first-come first-served: buckets book a slot
+        and sleep until it; windows queue the threads, and only the first one asks.
         """
         return self.wait_retry_after(tokens, key, timeout) == 0.0
 
@@ -147,14 +149,23 @@ class Limiter:
         """``wait`` that explains giving up: 0.0 when admitted, else the seconds it would take."""
         cost = request_cost(tokens, self._limit)
         deadline = Deadline(self._clock(), optional_timeout(timeout))
-        while True:
-            now = self._clock()
-            decision = self._backend.decide(key, cost, self._max_delay(deadline, now))
-            pause, outcome = self._next_step(decision, deadline, now)
-            if pause > 0:
-                self._sleep(pause)
-            if outcome is not None:
-                return outcome
+        turn = None
+        if not self._algorithm.reserves:
+            turn = self._thread_fifo.enter(key, deadline.remaining(self._clock()))
+            if turn is None:  # timed out in the queue, before asking the store
+                return self._gave_up(deadline, 0.0, refused=False)
+        try:
+            while True:
+                now = self._clock()
+                decision = self._backend.decide(key, cost, self._max_delay(deadline, now))
+                pause, outcome = self._next_step(decision, deadline, now)
+                if pause > 0:
+                    self._sleep(pause)
+                if outcome is not None:
+                    return outcome
+        finally:
+            if turn is not None:
+                self._thread_fifo.leave(key, turn)
 
     async def wait_retry_after_async(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
