@@ -9,6 +9,16 @@ import pytest
 from stunir.ratelimit import FixedWindow, SlidingWindow, TokenBucket
 
 
+def sleep_after(gate: asyncio.Event, clock):
+    """An async sleep that first waits for ``gate``: the head of a queue stays put until then."""
+
+    async def sleep(seconds: float) -> None:
+        await gate.wait()
+        clock.advance(seconds)
+
+    return sleep
+
+
 def test_async_twins_decide_like_the_sync_calls(clock) -> None:
     async def main() -> None:
         bucket = TokenBucket(rate=1, capacity=2, clock=clock)
@@ -61,12 +71,7 @@ def test_waiters_are_served_in_arrival_order(clock) -> None:
 
 def test_a_cancelled_waiter_hands_its_turn_on(clock) -> None:
     gate = asyncio.Event()
-
-    async def blocked_sleep(seconds: float) -> None:
-        await gate.wait()
-        clock.advance(seconds)
-
-    window = FixedWindow(limit=1, window=1, clock=clock, async_sleep=blocked_sleep)
+    window = FixedWindow(limit=1, window=1, clock=clock, async_sleep=sleep_after(gate, clock))
 
     async def main() -> list[str]:
         window.acquire()
@@ -123,12 +128,7 @@ def test_bucket_waiters_book_slots_in_arrival_order(clock) -> None:
 
 def test_a_waiter_behind_a_slow_head_times_out_in_the_queue(clock) -> None:
     gate = asyncio.Event()
-
-    async def blocked_sleep(seconds: float) -> None:
-        await gate.wait()
-        clock.advance(seconds)
-
-    window = FixedWindow(limit=1, window=1, clock=clock, async_sleep=blocked_sleep)
+    window = FixedWindow(limit=1, window=1, clock=clock, async_sleep=sleep_after(gate, clock))
 
     async def main() -> tuple[bool, bool, bool]:
         window.acquire()
