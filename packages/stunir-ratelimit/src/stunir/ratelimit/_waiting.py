@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 from stunir.ratelimit._validation import TICKS_PER_SECOND
@@ -18,12 +19,13 @@ T = TypeVar("T")
 class Deadline:
     """When a waiting call must give up; ``None`` waits as long as it takes."""
 
-    __slots__ = ("at", "polls", "started")
+    __slots__ = ("at", "clock", "polls", "started")
 
-    def __init__(self, now: float, timeout: float | None) -> None:
-        self.started = now
+    def __init__(self, clock: Callable[[], float], timeout: float | None) -> None:
+        self.clock = clock
+        self.started = clock()
+        self.at = None if timeout is None else self.started + timeout
         self.polls = 0
-        self.at = None if timeout is None else now + timeout
 
     def max_delay(self, now: float) -> int:
         """How far ahead (ticks) a reserving algorithm may book a slot for this call."""
@@ -37,8 +39,8 @@ class Deadline:
             return None
         return refused.retry_after
 
-    def remaining(self, now: float) -> float | None:
-        return None if self.at is None else max(0.0, self.at - now)
+    def remaining(self) -> float | None:
+        return None if self.at is None else max(0.0, self.at - self.clock())
 
 
 class _Queues(Generic[T]):
@@ -90,6 +92,19 @@ class ThreadFifo(_Queues[threading.Event]):
     def _hand_over(self, turn: threading.Event) -> None:
         turn.set()
 
+    @contextlib.contextmanager
+    def turn(self, key: Hashable, timeout: float | None, *, queue: bool) -> Iterator[bool]:
+        """Hold this key's turn for the block (True), or False if ``timeout`` passed first.
+
+        Without ``queue`` the block runs at once (bucket waits are ordered by their bookings).
+        """
+        turn = self.enter(key, timeout) if queue else None
+        try:
+            yield turn is not None or not queue
+        finally:
+            if turn is not None:
+                self.leave(key, turn)
+
 
 class AsyncFifo(_Queues["asyncio.Future[None]"]):
     """First-come first-served turns for tasks waiting on one key (one event loop at a time)."""
@@ -112,3 +127,15 @@ class AsyncFifo(_Queues["asyncio.Future[None]"]):
     def _hand_over(self, turn: asyncio.Future[None]) -> None:
         if not turn.done():  # a cancelled waiter leaves by itself, handing the turn on
             turn.set_result(None)
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, key: Hashable, timeout: float | None, *, queue: bool
+    ) -> AsyncIterator[bool]:
+        """``ThreadFifo.turn`` for tasks."""
+        turn = await self.enter(key, timeout) if queue else None
+        try:
+            yield turn is not None or not queue
+        finally:
+            if turn is not None:
+                self.leave(key, turn)

@@ -78,6 +78,7 @@ class Limiter:
             setattr(self, "acquire_async", acquire_async)  # noqa: B010
         self._fifo = AsyncFifo()
         self._thread_fifo = ThreadFifo()
+        self._queues = not algorithm.reserves  # bucket waits are ordered by their bookings
         self._wait_lock = threading.Lock()
         self._waited = 0
         self._wait_seconds = 0.0
@@ -147,14 +148,11 @@ class Limiter:
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
     ) -> float:
         """``wait`` that explains giving up: 0.0 when admitted, else the seconds it would take."""
-        cost = request_cost(tokens, self._limit)
-        deadline = Deadline(self._clock(), optional_timeout(timeout))
-        turn = None
-        if not self._algorithm.reserves:
-            turn = self._thread_fifo.enter(key, deadline.remaining(self._clock()))
-            if turn is None:  # timed out in the queue, before asking the store
+        cost, deadline = self._start_waiting(tokens, timeout)
+        wait_in_line = self._thread_fifo.turn(key, deadline.remaining(), queue=self._queues)
+        with wait_in_line as my_turn:
+            if not my_turn:  # timed out in the queue, before asking the store
                 return self._gave_up(deadline, 0.0, refused=False)
-        try:
             while True:
                 now = self._clock()
                 decision = self._backend.decide(key, cost, self._max_delay(deadline, now))
@@ -163,21 +161,14 @@ class Limiter:
                     self._sleep(pause)
                 if outcome is not None:
                     return outcome
-        finally:
-            if turn is not None:
-                self._thread_fifo.leave(key, turn)
 
     async def wait_retry_after_async(
         self, tokens: int = 1, key: Hashable = None, timeout: float | None = None
     ) -> float:
-        cost = request_cost(tokens, self._limit)
-        deadline = Deadline(self._clock(), optional_timeout(timeout))
-        turn = None
-        if not self._algorithm.reserves:
-            turn = await self._fifo.enter(key, deadline.remaining(self._clock()))
-            if turn is None:  # timed out in the queue, before asking the store
+        cost, deadline = self._start_waiting(tokens, timeout)
+        async with self._fifo.turn(key, deadline.remaining(), queue=self._queues) as my_turn:
+            if not my_turn:
                 return self._gave_up(deadline, 0.0, refused=False)
-        try:
             while True:
                 now = self._clock()
                 max_delay = self._max_delay(deadline, now)
@@ -187,9 +178,10 @@ class Limiter:
                     await self._async_sleep(pause)
                 if outcome is not None:
                     return outcome
-        finally:
-            if turn is not None:
-                self._fifo.leave(key, turn)
+
+    def _start_waiting(self, tokens: int, timeout: float | None) -> tuple[int, Deadline]:
+        cost = request_cost(tokens, self._limit)
+        return cost, Deadline(self._clock, optional_timeout(timeout))
 
     def _max_delay(self, deadline: Deadline, now: float) -> int:
         return deadline.max_delay(now) if self._algorithm.reserves else 0
