@@ -315,3 +315,9 @@ def test_multi_token_requests_on_redis(redis_url: str) -> None:
     admitted, second, third, fourth = asyncio.run(main())
     assert (admitted, second, third) == (0.0, True, False)
     assert fourth == 0.0
+
+
+def test_without_redis_py_the_store_says_which_extra_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if redis-py were not installed
+    with pytest.raises(RateLimitError, match=r"pip install 'stunir-ratelimit\[redis\]'"):
+        RedisStore(object())  # type: ignore[arg-type]

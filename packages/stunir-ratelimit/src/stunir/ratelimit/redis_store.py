@@ -67,8 +67,12 @@ class RedisStore:
         server_time: bool = True,
         memo: bool = True,
     ) -> None:
-        import redis.exceptions
-
+        try:
+            import redis.exceptions
+        except ImportError as error:
+            raise RateLimitError(
+                "RedisStore needs redis-py: pip install 'stunir-ratelimit[redis]'"
+            ) from error
         if client is None and async_client is None:
             raise InvalidLimitError("RedisStore needs client= (redis.Redis) or async_client=")
         try:
