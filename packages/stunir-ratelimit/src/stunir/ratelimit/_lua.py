@@ -107,19 +107,21 @@ end
 if pruned then
   redis.call("SET", KEYS[2], string.format("%.0f", total), "KEEPTTL")
 end
+-- Walk from the oldest entry only as far as needed (usually one): never the whole list.
 local must_expire = total + cost - limit
 local expired = 0
 local retry = 0
-local entries = redis.call("LRANGE", KEYS[1], 0, -1)
-for _, entry in ipairs(entries) do
-  local t, c = string.match(entry, "^(%d+):(%d+)$")
+local index = 0
+while true do
+  local t, c = string.match(redis.call("LINDEX", KEYS[1], index), "^(%d+):(%d+)$")
   expired = expired + tonumber(c)
   if expired >= must_expire then
     retry = tonumber(t) + window - now
     break
   end
+  index = index + 1
 end
-local last = tonumber(string.match(entries[#entries], "^(%d+):"))
+local last = tonumber(string.match(redis.call("LINDEX", KEYS[1], -1), "^(%d+):"))
 return {0, limit - total, retry, last + window - now}
 """
 )
