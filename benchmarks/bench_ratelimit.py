@@ -204,7 +204,7 @@ def accuracy(url: str) -> None:
     limit = 1000
     offers = 3 * limit
     before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads often, as a busy server does
+    sys.setswitchinterval(1e-5)  # switch threads often, as a busy server does
     client = redis.Redis.from_url(url)
     client.flushdb()
     minute = limits.RateLimitItemPerHour(limit)
