@@ -102,3 +102,20 @@ def test_reset_forgets_a_key(kind: str, clock) -> None:
     assert not limiter.acquire(key="k")
     limiter.reset("k")
     assert limiter.acquire(4, key="k")
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+@given(history=ops, cost=st.integers(min_value=1, max_value=4))
+def test_peek_answers_like_try_acquire_and_takes_nothing(
+    kind: str, history: list[tuple[int, int]], cost: int
+) -> None:
+    ticks = [0]
+    limiter: Limiter = FACTORIES[kind](lambda: ticks[0] / 1e6)
+    for gap, tokens in history:
+        ticks[0] += gap
+        limiter.acquire(tokens)
+    before = limiter.stats()
+    peeked = limiter.peek(cost)
+    assert limiter.peek(cost) == peeked  # nothing was taken
+    assert limiter.stats() == before  # and nothing counted
+    assert limiter.try_acquire(cost) == peeked

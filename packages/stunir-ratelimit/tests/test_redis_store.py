@@ -321,3 +321,40 @@ def test_without_redis_py_the_store_says_which_extra_to_install(monkeypatch) -> 
     monkeypatch.setitem(sys.modules, "redis", None)  # as if redis-py were not installed
     with pytest.raises(RateLimitError, match=r"pip install 'stunir-ratelimit\[redis\]'"):
         RedisStore(object())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+def test_peek_on_redis_answers_like_memory_and_writes_nothing(kind: str, redis_url: str) -> None:
+    ticks = [10**12]
+
+    def clock() -> float:
+        return ticks[0] / 1e6
+
+    async def main() -> None:
+        async_connection = redis.asyncio.Redis.from_url(redis_url)
+        store = RedisStore(
+            client(redis_url), async_client=async_connection, server_time=False, memo=False
+        )
+        local = FACTORIES[kind](clock=clock)
+        shared = FACTORIES[kind](clock=clock, store=store, name=f"peek-{kind}")
+        for cost in (1, 2, 4, 1, 3):
+            ticks[0] += 90_000
+            assert shared.peek(cost) == local.peek(cost)
+            assert await shared.peek_async(cost) == local.peek(cost)
+            assert shared.try_acquire(cost) == local.try_acquire(cost)
+        await async_connection.aclose()
+
+    asyncio.run(main())
+
+
+def test_peek_while_redis_is_down_follows_the_policy_without_counting(
+    redis_server_factory,
+) -> None:
+    server = redis_server_factory()
+    store = RedisStore(client(server.url), on_failure="local")
+    window = FixedWindow(1, 60, store=store, name="peek-down")
+    server.stop()
+    assert window.peek().allowed
+    assert window.acquire()
+    assert not window.peek().allowed
+    assert window.stats().allowed == 1

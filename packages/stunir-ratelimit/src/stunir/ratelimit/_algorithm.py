@@ -16,6 +16,7 @@ S = TypeVar("S")
 # admissible now, the ticks to wait (a reservation's delay, or a refusal's retry-after) and
 # the ticks until the key is back to its untouched state.
 Outcome = tuple["S | None", int, int, int]
+Verdict = tuple[bool, int, int, int]
 
 
 class Algorithm(Protocol[S]):
@@ -36,6 +37,9 @@ class Algorithm(Protocol[S]):
 
     def decide(self, state: S | None, now: int, cost: int, max_delay: int) -> Outcome[S]:
         """Admit now, or book a slot at most ``max_delay`` ticks ahead when ``reserves``."""
+
+    def peek(self, state: S | None, now: int, cost: int) -> Verdict:
+        """What ``decide`` would answer now, changing nothing: (allowed, remaining, wait, reset)."""
 
     def level(self, state: S | None, now: int) -> int:
         """Tokens available (buckets) or requests counted (windows) for statistics."""

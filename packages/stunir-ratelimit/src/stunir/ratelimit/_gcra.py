@@ -10,7 +10,7 @@ and at most ``capacity`` may be queued.
 
 from __future__ import annotations
 
-from stunir.ratelimit._algorithm import Outcome
+from stunir.ratelimit._algorithm import Outcome, Verdict
 
 
 class GCRA:
@@ -45,6 +45,10 @@ class GCRA:
             return new, remaining, delay, new - now
         retry_after = max(ready_at, full_at) - now
         return None, max(0, (now + tolerance - start) // self.interval), retry_after, start - now
+
+    def peek(self, state: int | None, now: int, cost: int) -> Verdict:
+        new, remaining, wait, reset = self.decide(state, now, cost, 0)
+        return new is not None, remaining, wait, reset
 
     def level(self, state: int | None, now: int) -> int:
         start = now if state is None or state < now else state

@@ -1,10 +1,10 @@
 """Each algorithm as one Redis script: the same arithmetic as its Python form, run atomically.
 
-Every script takes ARGV = (now, cost, max_delay, *parameters) where ``now`` is empty to read
-the server's clock (``TIME``, in microseconds), and returns {allowed, remaining, wait, reset}
-in ticks, exactly like ``Algorithm.decide``. Numbers are doubles in Lua: every value stays an
-integer below 2**53, so the results match Python's integer arithmetic; state is written with
-``%.0f`` so no digit is lost.
+Every script takes ARGV = (now, cost, max_delay, dry, *parameters) where ``now`` is empty to
+read the server's clock (``TIME``, in microseconds), and returns {allowed, remaining, wait,
+reset} in ticks, exactly like ``Algorithm.decide``; with ``dry`` set it writes nothing (a
+peek). Numbers are doubles in Lua: every value stays an integer below 2**53, so the results
+match Python's integer arithmetic; state is written with ``%.0f`` so no digit is lost.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ else
 end
 local cost = tonumber(ARGV[2])
 local max_delay = tonumber(ARGV[3])
+local dry = ARGV[4] == "1"  -- peek: decide, but write nothing
 -- A second of slack: an idle state decides exactly like a missing one, so a key that lives a
 -- little longer changes nothing, while callers' clocks (server_time=False) may drift.
 local function ttl_ms(ticks) return math.ceil(ticks / 1000) + 1000 end
@@ -27,9 +28,9 @@ local function ttl_ms(ticks) return math.ceil(ticks / 1000) + 1000 end
 GCRA = (
     _PRELUDE
     + """
-local interval = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
-local shaping = ARGV[6] == "1"
+local interval = tonumber(ARGV[5])
+local limit = tonumber(ARGV[6])
+local shaping = ARGV[7] == "1"
 local tolerance = limit * interval
 local start = tonumber(redis.call("GET", KEYS[1]) or now)
 if start < now then start = now end
@@ -38,7 +39,9 @@ local full_at = new - tolerance
 local ready_at = full_at
 if shaping then ready_at = start end
 if ready_at - now <= max_delay and ((not shaping) or full_at <= now) then
-  redis.call("SET", KEYS[1], string.format("%.0f", new), "PX", ttl_ms(new - now))
+  if not dry then
+    redis.call("SET", KEYS[1], string.format("%.0f", new), "PX", ttl_ms(new - now))
+  end
   local delay = math.max(0, ready_at - now)
   return {1, math.max(0, math.floor((now + tolerance - new) / interval)), delay, new - now}
 end
@@ -50,8 +53,8 @@ return {0, math.max(0, math.floor((now + tolerance - start) / interval)), retry,
 FIXED_WINDOW = (
     _PRELUDE
     + """
-local limit = tonumber(ARGV[4])
-local window = tonumber(ARGV[5])
+local limit = tonumber(ARGV[5])
+local window = tonumber(ARGV[6])
 local start = now - math.fmod(now, window)
 local count = 0
 local raw = redis.call("GET", KEYS[1])
@@ -61,8 +64,10 @@ if raw then
 end
 local reset = start + window - now
 if count + cost <= limit then
-  local state = string.format("%.0f:%.0f", start, count + cost)
-  redis.call("SET", KEYS[1], state, "PX", ttl_ms(reset))
+  if not dry then
+    local state = string.format("%.0f:%.0f", start, count + cost)
+    redis.call("SET", KEYS[1], state, "PX", ttl_ms(reset))
+  end
   return {1, limit - count - cost, 0, reset}
 end
 return {0, limit - count, reset, reset}
@@ -72,8 +77,8 @@ return {0, limit - count, reset, reset}
 SLIDING_LOG = (
     _PRELUDE
     + """
-local limit = tonumber(ARGV[4])
-local window = tonumber(ARGV[5])
+local limit = tonumber(ARGV[5])
+local window = tonumber(ARGV[6])
 local horizon = now - window
 local total = tonumber(redis.call("GET", KEYS[2]) or "0")
 local pruned = false
@@ -85,6 +90,9 @@ while true do
   redis.call("LPOP", KEYS[1])
   total = total - tonumber(c)
   pruned = true
+end
+if total + cost <= limit and dry then
+  return {1, limit - total - cost, 0, window}
 end
 if total + cost <= limit then
   local merged = false
@@ -129,8 +137,8 @@ return {0, limit - total, retry, last + window - now}
 SLIDING_COUNTER = (
     _PRELUDE
     + """
-local limit = tonumber(ARGV[4])
-local window = tonumber(ARGV[5])
+local limit = tonumber(ARGV[5])
+local window = tonumber(ARGV[6])
 local elapsed = math.fmod(now, window)
 local start = now - elapsed
 local previous, current = 0, 0
@@ -148,8 +156,10 @@ local reset = 2 * window - elapsed
 if previous * (window - elapsed) + (current + cost) * window <= limit * window then
   current = current + cost
   local used = previous * (window - elapsed) + current * window
-  local state = string.format("%.0f:%.0f:%.0f", start, previous, current)
-  redis.call("SET", KEYS[1], state, "PX", ttl_ms(reset))
+  if not dry then
+    local state = string.format("%.0f:%.0f:%.0f", start, previous, current)
+    redis.call("SET", KEYS[1], state, "PX", ttl_ms(reset))
+  end
   return {1, math.floor((limit * window - used) / window), 0, reset}
 end
 local remaining = math.max(0, limit * window - previous * (window - elapsed) - current * window)

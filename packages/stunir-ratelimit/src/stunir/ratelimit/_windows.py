@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from stunir.ratelimit._algorithm import Outcome
+from stunir.ratelimit._algorithm import Outcome, Verdict
 
 # Fixed window state: (start tick of the window, requests counted in it).
 FixedState = tuple[int, int]
@@ -39,6 +39,10 @@ class FixedWindowAlgorithm:
         if count + cost <= self.limit:
             return (start, count + cost), self.limit - count - cost, 0, reset_after
         return None, self.limit - count, reset_after, reset_after
+
+    def peek(self, state: FixedState | None, now: int, cost: int) -> Verdict:
+        new, remaining, wait, reset = self.decide(state, now, cost, 0)
+        return new is not None, remaining, wait, reset
 
     def level(self, state: FixedState | None, now: int) -> int:
         return self._count(state, now - now % self.window)
@@ -98,9 +102,20 @@ class SlidingLogAlgorithm:
 
     def decide(self, state: Log | None, now: int, cost: int, max_delay: int) -> Outcome[Log]:
         log = self._pruned(state, now)
-        before = log.total
         if self.admit(log, now, cost) is not None:
-            return log, self.limit - log.total, 0, log.entries[-1][0] + self.window - now
+            return log, self.limit - log.total, 0, self.window  # the newest entry is now
+        return None, *self._refusal(log, now, cost)
+
+    def peek(self, state: Log | None, now: int, cost: int) -> Verdict:
+        log = self._pruned(state, now)  # forgetting expired entries changes no decision
+        if log.total + cost <= self.limit:
+            return True, self.limit - log.total - cost, 0, self.window
+        return False, *self._refusal(log, now, cost)
+
+    def _refusal(self, log: Log, now: int, cost: int) -> tuple[int, int, int]:
+        """Remaining, retry-after and reset of a refused request: the oldest entries that must
+        expire first decide when it would pass."""
+        before = log.total
         must_expire = before + cost - self.limit
         expired = 0
         retry_after = 0
@@ -109,7 +124,7 @@ class SlidingLogAlgorithm:
             if expired >= must_expire:
                 retry_after = tick + self.window - now
                 break
-        return None, self.limit - before, retry_after, log.entries[-1][0] + self.window - now
+        return self.limit - before, retry_after, log.entries[-1][0] + self.window - now
 
     def level(self, state: Log | None, now: int) -> int:
         if state is None:
@@ -179,6 +194,10 @@ class SlidingCounterAlgorithm:
         else:  # only in the next window, once this one's count has faded enough
             retry_after = 2 * window - (limit - cost) * window // current - elapsed
         return None, remaining // window, retry_after, reset_after
+
+    def peek(self, state: CounterState | None, now: int, cost: int) -> Verdict:
+        new, remaining, wait, reset = self.decide(state, now, cost, 0)
+        return new is not None, remaining, wait, reset
 
     def level(self, state: CounterState | None, now: int) -> int:
         elapsed = now % self.window

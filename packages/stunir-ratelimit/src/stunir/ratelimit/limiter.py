@@ -111,6 +111,13 @@ class Limiter:
             tokens = request_cost(tokens, self._limit)
         return self._backend.decide(key, tokens)
 
+    def peek(self, tokens: int = 1, key: Hashable = None) -> Decision:
+        """What ``try_acquire`` would answer now, taking nothing (not counted in ``stats``)."""
+        return self._backend.peek(key, request_cost(tokens, self._limit))
+
+    async def peek_async(self, tokens: int = 1, key: Hashable = None) -> Decision:
+        return await self._backend.peek_async(key, request_cost(tokens, self._limit))
+
     async def acquire_async(self, tokens: int = 1, key: Hashable = None) -> bool:
         if tokens is not _ONE:
             tokens = request_cost(tokens, self._limit)

@@ -123,6 +123,15 @@ class MemoryBackend(Generic[S]):
     async def decide_async(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
         return self.decide(key, cost, max_delay)
 
+    def peek(self, key: Hashable, cost: int) -> Decision:
+        now = self._ns() // NS_PER_TICK
+        with self._lock:
+            allowed, remaining, wait, reset = self._algorithm.peek(self._states.get(key), now, cost)
+        return Decision(allowed, self._algorithm.limit, remaining, seconds(wait), seconds(reset))
+
+    async def peek_async(self, key: Hashable, cost: int) -> Decision:
+        return self.peek(key, cost)
+
     def level(self, key: Hashable) -> int | None:
         now = self._ns() // NS_PER_TICK
         with self._lock:

@@ -128,6 +128,24 @@ class RedisBackend:
 
     # -- the two twins: identical but for the client they call --------------------------
 
+    def peek(self, key: Hashable, cost: int) -> Decision:
+        _, remembered, command = self._prepare(key, cost, 0, self._store.client, dry=True)
+        if remembered is not None:
+            return remembered
+        try:
+            return self._decision(self._run(self._store.client, command))
+        except self._store._unreachable as error:
+            return self._unavailable(error, key, cost, 0, count=False)
+
+    async def peek_async(self, key: Hashable, cost: int) -> Decision:
+        _, remembered, command = self._prepare(key, cost, 0, self._store.async_client, dry=True)
+        if remembered is not None:
+            return remembered
+        try:
+            return self._decision(await self._run_async(self._store.async_client, command))
+        except self._store._unreachable as error:
+            return self._unavailable(error, key, cost, 0, count=False)
+
     def decide(self, key: Hashable, cost: int, max_delay: int = 0) -> Decision:
         now, remembered, command = self._prepare(key, cost, max_delay, self._store.client)
         if remembered is not None:
@@ -180,19 +198,22 @@ class RedisBackend:
         return [base + suffix for suffix in self._suffixes]
 
     def _prepare(
-        self, key: Hashable, cost: int, max_delay: int, client: object
+        self, key: Hashable, cost: int, max_delay: int, client: object, *, dry: bool = False
     ) -> tuple[int, Decision | None, Sequence[str | int]]:
         """The tick now, a refusal remembered locally (if any), and the script's arguments."""
         now = self._ns() // NS_PER_TICK
-        remembered = self._remembered(key, cost, max_delay, now)
+        remembered = self._remembered(key, cost, max_delay, now, count=not dry)
         if remembered is not None:
             return now, remembered, ()
         _require(client)
         keys = self.redis_keys(key)
         clock = "" if self._store.server_time else str(now)
-        return now, None, (len(keys), *keys, clock, cost, max_delay, *self._parameters)
+        flag = "1" if dry else "0"
+        return now, None, (len(keys), *keys, clock, cost, max_delay, flag, *self._parameters)
 
-    def _remembered(self, key: Hashable, cost: int, max_delay: int, now: int) -> Decision | None:
+    def _remembered(
+        self, key: Hashable, cost: int, max_delay: int, now: int, *, count: bool
+    ) -> Decision | None:
         """A refusal answered locally: Redis said this key is over the limit until then."""
         if not self._memo:
             return None
@@ -202,8 +223,9 @@ class RedisBackend:
         until, refused_cost, refusal = memo
         if now >= until or cost < refused_cost:
             return None
-        with self._lock:
-            self.denied += 1
+        if count:
+            with self._lock:
+                self.denied += 1
         wait = until - now
         reset = max(0.0, refusal.reset_after - refusal.retry_after + seconds(wait))
         return Decision(False, self._limit, refusal.remaining, seconds(wait), reset)
@@ -211,8 +233,8 @@ class RedisBackend:
     def _settle(
         self, reply: Sequence[int], key: Hashable, cost: int, max_delay: int, now: int
     ) -> Decision:
-        allowed, remaining, wait, reset = reply  # integers: the script returns nothing else
-        decision = Decision(allowed == 1, self._limit, remaining, wait / _TICKS, reset / _TICKS)
+        decision = self._decision(reply)
+        allowed, wait = decision.allowed, reply[2]
         self._lock_acquire()
         try:
             if self._down:
@@ -230,6 +252,10 @@ class RedisBackend:
             self._lock_release()
         return decision
 
+    def _decision(self, reply: Sequence[int]) -> Decision:
+        allowed, remaining, wait, reset = reply  # integers: the script returns nothing else
+        return Decision(allowed == 1, self._limit, remaining, wait / _TICKS, reset / _TICKS)
+
     def _remember(self, key: Hashable, until: int, cost: int, refusal: Decision, now: int) -> None:
         memo = self._memo
         memo[key] = (until, cost, refusal)
@@ -239,7 +265,7 @@ class RedisBackend:
             self._memo_sweep_above = max(_MEMO_SWEEP, 2 * len(memo))
 
     def _unavailable(
-        self, error: BaseException, key: Hashable, cost: int, max_delay: int
+        self, error: BaseException, key: Hashable, cost: int, max_delay: int, *, count: bool = True
     ) -> Decision:
         policy = self._store.on_failure
         with self._lock:
@@ -252,12 +278,16 @@ class RedisBackend:
                     policy.value,
                 )
         if policy is FailurePolicy.LOCAL:
+            if not count:
+                return self._local.peek(key, cost)
             decision = self._local.decide(key, cost, max_delay)
         elif policy is FailurePolicy.OPEN:
             decision = Decision(True, self._limit, self._limit - cost, 0.0, 0.0)
         else:
             retry = self._store.failure_retry_after
             decision = Decision(False, self._limit, 0, retry, retry)
+        if not count:
+            return decision
         with self._lock:
             if decision.allowed:
                 self.allowed += 1
