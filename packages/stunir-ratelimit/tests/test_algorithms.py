@@ -31,16 +31,22 @@ ops = st.lists(
 )
 
 
-@pytest.mark.parametrize("kind", FACTORIES)
-@given(history=ops, cost=st.integers(min_value=1, max_value=4))
-def test_a_retry_at_retry_after_succeeds_and_a_microsecond_earlier_fails(
-    kind: str, history: list[tuple[int, int]], cost: int
-) -> None:
+def replayed(kind: str, history: list[tuple[int, int]]) -> tuple[Limiter, list[int]]:
+    """A limiter on a virtual clock (whole microseconds in ``ticks[0]``) after ``history``."""
     ticks = [0]
     limiter: Limiter = FACTORIES[kind](lambda: ticks[0] / 1e6)
     for gap, tokens in history:
         ticks[0] += gap
         limiter.acquire(tokens)
+    return limiter, ticks
+
+
+@pytest.mark.parametrize("kind", FACTORIES)
+@given(history=ops, cost=st.integers(min_value=1, max_value=4))
+def test_a_retry_at_retry_after_succeeds_and_a_microsecond_earlier_fails(
+    kind: str, history: list[tuple[int, int]], cost: int
+) -> None:
+    limiter, ticks = replayed(kind, history)
     refusal = limiter.try_acquire(cost)
     if refusal.allowed:
         return
@@ -109,11 +115,7 @@ def test_reset_forgets_a_key(kind: str, clock) -> None:
 def test_peek_answers_like_try_acquire_and_takes_nothing(
     kind: str, history: list[tuple[int, int]], cost: int
 ) -> None:
-    ticks = [0]
-    limiter: Limiter = FACTORIES[kind](lambda: ticks[0] / 1e6)
-    for gap, tokens in history:
-        ticks[0] += gap
-        limiter.acquire(tokens)
+    limiter, ticks = replayed(kind, history)
     before = limiter.stats()
     peeked = limiter.peek(cost)
     assert limiter.peek(cost) == peeked  # nothing was taken
