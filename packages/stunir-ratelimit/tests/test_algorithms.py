@@ -115,7 +115,7 @@ def test_reset_forgets_a_key(kind: str, clock) -> None:
 def test_peek_answers_like_try_acquire_and_takes_nothing(
     kind: str, history: list[tuple[int, int]], cost: int
 ) -> None:
-    limiter, ticks = replayed(kind, history)
+    limiter, _ = replayed(kind, history)
     before = limiter.stats()
     peeked = limiter.peek(cost)
     assert limiter.peek(cost) == peeked  # nothing was taken
