@@ -358,3 +358,11 @@ def test_peek_while_redis_is_down_follows_the_policy_without_counting(
     assert window.acquire()
     assert not window.peek().allowed
     assert window.stats().allowed == 1
+
+
+def test_a_key_holding_foreign_data_is_reported_with_its_name(redis_url: str) -> None:
+    connection = client(redis_url)
+    connection.rpush("stunir:ratelimit:{clash|k}", "not a bucket")
+    bucket = TokenBucket(rate=1, store=RedisStore(connection), name="clash")
+    with pytest.raises(RateLimitError, match=r"'clash'.*\{clash\|k\}.*WRONGTYPE"):
+        bucket.acquire(key="k")

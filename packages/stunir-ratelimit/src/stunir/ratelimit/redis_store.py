@@ -89,6 +89,7 @@ class RedisStore:
         self.server_time = bool(server_time)
         self.memo = bool(memo)
         self._no_script: type[Exception] = redis.exceptions.NoScriptError
+        self._refused: type[Exception] = redis.exceptions.ResponseError
         self._unreachable: tuple[type[Exception], ...] = (
             redis.exceptions.ConnectionError,
             redis.exceptions.TimeoutError,
@@ -169,17 +170,30 @@ class RedisBackend:
     def _run(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
         """``EVALSHA``, loading the script first if the server has lost it (NOSCRIPT)."""
         try:
-            return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
-        except self._store._no_script:
-            client.script_load(self._script)
-            return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+            try:
+                return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+            except self._store._no_script:
+                client.script_load(self._script)
+                return client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+        except self._store._refused as error:
+            raise self._refused_error(error, command) from error
 
     async def _run_async(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
         try:
-            return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
-        except self._store._no_script:
-            await client.script_load(self._script)
-            return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+            try:
+                return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+            except self._store._no_script:
+                await client.script_load(self._script)
+                return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
+        except self._store._refused as error:
+            raise self._refused_error(error, command) from error
+
+    def _refused_error(self, error: Exception, command: Sequence[str | int]) -> RateLimitError:
+        keys = command[1 : 1 + int(command[0])]
+        return RateLimitError(
+            f"Redis refused rate limit {self._name!r}'s script on {', '.join(map(str, keys))}: "
+            f"{error} (is another program using these keys?)"
+        )
 
     def fast_functions(self) -> None:
         return None  # a round trip dwarfs the generic path's cost
