@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from stunir.ratelimit import Decision, LimiterStats, TokenBucket, rate_limit, throttle
+from stunir.ratelimit import (
+    Decision,
+    Limiter,
+    LimiterStats,
+    RedisStore,
+    SlidingWindow,
+    TokenBucket,
+    rate_limit,
+    throttle,
+)
 
 
 @rate_limit(rate=10, capacity=50)
@@ -38,5 +47,16 @@ async def use() -> None:
     assert_type(limiter.try_acquire(tokens=2, key="k"), Decision)
     assert_type(await limiter.wait_async(timeout=1), bool)
     assert_type(limiter.stats(), LimiterStats)
+    assert_type(limiter.peek(key=("tenant", 1)), Decision)
+    assert_type(limiter.admit(3), float)
+    assert_type(await limiter.try_acquire_async(), Decision)
+    assert_type(limiter.try_acquire().headers(), dict[str, str])
+    with limiter as entered:
+        assert_type(entered, Limiter)
+    async with limiter as entered_async:
+        assert_type(entered_async, Limiter)
+    window = SlidingWindow(limit=10, window=1.5, store=RedisStore(async_client=None))
+    assert_type(window.wait(timeout=None), bool)
     api_call(1)  # type: ignore[arg-type]
     api_call("alice", retry=1)  # type: ignore[call-arg]
+    TokenBucket(rate=1, capacity=1, clock="monotonic")  # type: ignore[arg-type]
