@@ -62,6 +62,8 @@ class MemoryBackend(Generic[S]):
         CPython 3.12. Answers True/False, or with ``explain`` 0.0/the retry-after in seconds.
         """
         states = self._states
+        get = states.get
+        ns_per_tick = NS_PER_TICK
         admit = self._algorithm.admit
         decide = self._algorithm.decide
         limit = self._algorithm.limit
@@ -73,17 +75,17 @@ class MemoryBackend(Generic[S]):
         def step(tokens: int = 1, key: Hashable = None) -> Any:
             if tokens is not one:
                 tokens = request_cost(tokens, limit)
-            now = ns() // NS_PER_TICK
+            now = ns() // ns_per_tick
             lock_acquire()
             try:
-                state = states.get(key)
+                state = get(key)
                 admitted = admit(state, now, tokens)
                 if admitted is None:
                     self.denied += 1
                     return decide(state, now, tokens, 0)[2] / _TICKS if explain else False
                 states[key] = admitted
                 self.allowed += 1
-                if len(states) > self._sweep_above:
+                if state is None and len(states) > self._sweep_above:  # only a new key grows it
                     self._sweep(now)
                 return admitted_answer
             finally:
