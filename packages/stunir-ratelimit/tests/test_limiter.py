@@ -253,3 +253,15 @@ def test_a_thread_behind_a_slow_head_times_out_in_the_queue(clock) -> None:
     head.join()
     stats = window.stats()
     assert (stats.allowed, stats.denied) == (2, 1)
+
+
+def test_an_interrupted_waiting_thread_leaves_the_queue(clock) -> None:
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    window = FixedWindow(limit=1, window=1, clock=clock, sleep=interrupted)
+    window.acquire()
+    with pytest.raises(KeyboardInterrupt):
+        window.wait()  # never swallowed
+    clock.advance(1)
+    assert window.wait(timeout=0)  # the queue was not left blocked by the interrupted call

@@ -84,8 +84,12 @@ class ThreadFifo(_Queues[threading.Event]):
     def enter(self, key: Hashable, timeout: float | None) -> threading.Event | None:
         """Wait for this key's turn; None if ``timeout`` seconds passed first."""
         turn = threading.Event()
-        if self._join(key, turn) or turn.wait(timeout):
-            return turn
+        try:
+            if self._join(key, turn) or turn.wait(timeout):
+                return turn
+        except BaseException:  # KeyboardInterrupt while waiting: leave, never strand the rest
+            self.leave(key, turn)
+            raise
         self.leave(key, turn)  # hands the turn on if it arrived meanwhile
         return None
 
