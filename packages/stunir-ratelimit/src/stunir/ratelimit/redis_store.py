@@ -116,7 +116,7 @@ class RedisBackend:
         self._script = SCRIPTS[algorithm.kind].encode()
         self._sha = hashlib.sha1(self._script, usedforsecurity=False).hexdigest()
         self._suffixes = KEY_SUFFIXES.get(algorithm.kind, ("",))
-        self._parameters = tuple(str(arg) for arg in algorithm.redis_args())
+        self._parameters = " " + " ".join(str(arg) for arg in algorithm.redis_args())
         self._local = MemoryBackend(algorithm, ns)  # FailurePolicy.LOCAL decides here
         # key -> (local tick until which it is refused, smallest refused cost, the refusal)
         self._memo: dict[Hashable, tuple[int, int, Decision]] = {}
@@ -134,7 +134,7 @@ class RedisBackend:
         if remembered is not None:
             return remembered
         try:
-            return self._decision(self._run(self._store.client, command))
+            return self._decision(_parse(self._run(self._store.client, command)))
         except self._store._unreachable as error:
             return self._unavailable(error, key, cost, 0, count=False)
 
@@ -143,7 +143,8 @@ class RedisBackend:
         if remembered is not None:
             return remembered
         try:
-            return self._decision(await self._run_async(self._store.async_client, command))
+            reply = await self._run_async(self._store.async_client, command)
+            return self._decision(_parse(reply))
         except self._store._unreachable as error:
             return self._unavailable(error, key, cost, 0, count=False)
 
@@ -167,7 +168,7 @@ class RedisBackend:
             return self._unavailable(error, key, cost, max_delay)
         return self._settle(reply, key, cost, max_delay, now)
 
-    def _run(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
+    def _run(self, client: Any, command: Sequence[str | int]) -> bytes | str:
         """``EVALSHA``, loading the script first if the server has lost it (NOSCRIPT)."""
         try:
             try:
@@ -178,7 +179,7 @@ class RedisBackend:
         except self._store._refused as error:
             raise self._refused_error(error, command) from error
 
-    async def _run_async(self, client: Any, command: Sequence[str | int]) -> Sequence[int]:
+    async def _run_async(self, client: Any, command: Sequence[str | int]) -> bytes | str:
         try:
             try:
                 return await client.evalsha(self._sha, *command)  # type: ignore[no-any-return]
@@ -222,8 +223,8 @@ class RedisBackend:
         _require(client)
         keys = self.redis_keys(key)
         clock = "" if self._store.server_time else str(now)
-        flag = "1" if dry else "0"
-        return now, None, (len(keys), *keys, clock, cost, max_delay, flag, *self._parameters)
+        argument = f"{clock} {cost} {max_delay} {1 if dry else 0}{self._parameters}"
+        return now, None, (len(keys), *keys, argument)
 
     def _remembered(
         self, key: Hashable, cost: int, max_delay: int, now: int, *, count: bool
@@ -245,10 +246,11 @@ class RedisBackend:
         return Decision(False, self._limit, refusal.remaining, seconds(wait), reset)
 
     def _settle(
-        self, reply: Sequence[int], key: Hashable, cost: int, max_delay: int, now: int
+        self, reply: bytes | str, key: Hashable, cost: int, max_delay: int, now: int
     ) -> Decision:
-        decision = self._decision(reply)
-        allowed, wait = decision.allowed, reply[2]
+        values = _parse(reply)
+        decision = self._decision(values)
+        allowed, wait = values[0], values[2]
         self._lock_acquire()
         try:
             if self._down:
@@ -266,8 +268,8 @@ class RedisBackend:
             self._lock_release()
         return decision
 
-    def _decision(self, reply: Sequence[int]) -> Decision:
-        allowed, remaining, wait, reset = reply  # integers: the script returns nothing else
+    def _decision(self, values: tuple[int, int, int, int]) -> Decision:
+        allowed, remaining, wait, reset = values
         return Decision(allowed == 1, self._limit, remaining, wait / _TICKS, reset / _TICKS)
 
     def _remember(self, key: Hashable, until: int, cost: int, refusal: Decision, now: int) -> None:
@@ -338,3 +340,9 @@ def _require(client: object) -> None:
             "this RedisStore lacks the client for this call: pass client= (redis.Redis) "
             "for the sync calls, async_client= (redis.asyncio.Redis) for the *_async ones"
         )
+
+
+def _parse(reply: bytes | str) -> tuple[int, int, int, int]:
+    """A script's answer, "allowed remaining wait reset" in ticks."""
+    allowed, remaining, wait, reset = map(int, reply.split())
+    return allowed, remaining, wait, reset
