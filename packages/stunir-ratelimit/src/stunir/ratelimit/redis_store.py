@@ -3,7 +3,7 @@
 redis-py is imported only here, and only when a ``RedisStore`` is made, so the package works
 without the ``redis`` extra. Each decision is one ``EVALSHA`` (the script is loaded again if
 the server answers NOSCRIPT, e.g. after a restart), timed by the server's own clock, on keys
-that expire once they would decide like fresh ones.
+that expire a second after they would decide like fresh ones.
 """
 
 from __future__ import annotations
