@@ -1,4 +1,4 @@
-"""Run the benchmark files and print one table of medians and ratios (``nox -s bench``).
+"""Run the benchmark files, each in its own process; print one table of medians and ratios.
 
 Usage: python benchmarks/run.py [--json PATH] [--quick] [NAME ...]   (NAME: retry, cache, ...)
 """
@@ -10,7 +10,9 @@ import dataclasses
 import importlib.util
 import json
 import platform
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from _harness import Bench, Result
@@ -48,21 +50,36 @@ def render(results: list[Result]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def run_in_own_process(path: Path, *, quick: bool) -> list[Result]:
+    """One benchmark file in a fresh interpreter: what one file configures (logging, event
+    loops, monkeypatched peers) can never leak into the next file's figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "results.json"
+        command = [sys.executable, __file__, "--worker", str(path), "--json", str(out)]
+        subprocess.run([*command, *(["--quick"] if quick else [])], check=True)
+        return [Result(**row) for row in json.loads(out.read_text(encoding="utf-8"))]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="benchmark files to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--quick", action="store_true", help="shorter batches, rougher figures")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        bench = Bench(args.worker.stem.removeprefix("bench_"), quick=args.quick)
+        load(args.worker).run(bench)  # type: ignore[attr-defined]
+        rows = [dataclasses.asdict(r) for r in bench.results]
+        args.json.write_text(json.dumps(rows), encoding="utf-8")
+        return 0
     files = sorted(HERE.glob("bench_*.py"))
     if args.names:
         files = [HERE / f"bench_{name}.py" for name in args.names]
     results: list[Result] = []
     for path in files:
-        bench = Bench(path.stem.removeprefix("bench_"), quick=args.quick)
         print(f"running {path.name} ...", file=sys.stderr, flush=True)
-        load(path).run(bench)  # type: ignore[attr-defined]
-        results += bench.results
+        results += run_in_own_process(path, quick=args.quick)
     print(render(results))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
