@@ -12,6 +12,7 @@ from stunir.cache import (
     MemoryBackend,
     RedisBackend,
     SerializationError,
+    TieredCache,
     cached,
 )
 
@@ -251,6 +252,8 @@ def test_unserializable_results_are_refused_clearly(tmp_path) -> None:
         ({"key": "not callable"}, "key"),
         ({"unless": 3}, "unless"),
         ({"namespace": ""}, "namespace"),
+        ({"namespace": "users:v2"}, "namespace"),
+        ({"namespace": 7}, "namespace"),
         ({"stale_ttl": 5}, "ttl"),
         ({"early_refresh": 1.0}, "ttl"),
         ({"early_refresh": -1.0, "ttl": 5}, "early_refresh"),
@@ -642,3 +645,91 @@ def test_bare_decorator_uses_every_default() -> None:
     assert runs.calls == 2
     with pytest.raises(CacheConfigError, match="fn"):
         cached(42)  # type: ignore[call-overload]
+
+
+@pytest.fixture(params=["memory", "file", "redis", "tiered-redis", "tiered-file"])
+def shared_backend(request, tmp_path):
+    """One backend of each kind, for functions that share it."""
+    kind = request.param
+    if kind == "memory":
+        yield MemoryBackend()
+        return
+    if kind in ("file", "tiered-file"):
+        backend = FileBackend(tmp_path)
+        yield backend if kind == "file" else TieredCache(MemoryBackend(), backend)
+        return
+    redis_backend = RedisBackend(request.getfixturevalue("redis_url"))
+    if kind == "redis":
+        yield redis_backend
+    else:
+        tiered = TieredCache(MemoryBackend(), redis_backend)
+        yield tiered
+        tiered.close()
+    redis_backend.close()
+
+
+def test_cache_clear_leaves_the_other_functions_on_a_shared_backend(shared_backend) -> None:
+    runs = Counter()
+
+    @cached(backend=shared_backend, namespace="users")
+    def user(x: int) -> int:
+        return runs.bump()
+
+    @cached(backend=shared_backend, namespace="users2", key=lambda x: f"id{x}")
+    def user2(x: int) -> int:
+        return runs.bump()
+
+    @cached(backend=shared_backend)  # the default namespace: module.qualname
+    def report(x: int) -> int:
+        return runs.bump()
+
+    first = [user(1), user(2), user2(1), report(1)]
+    assert first == [1, 2, 3, 4]
+    user.cache_clear()
+    assert [user2(1), report(1)] == [3, 4]  # still cached
+    assert user(1) == 5
+    report.cache_clear()
+    assert [user(1), user2(1), report(1)] == [5, 3, 6]
+    assert shared_backend.stats().deletes >= 3
+
+
+def test_async_cache_clear_leaves_the_other_functions_on_a_shared_backend(shared_backend):
+    runs = Counter()
+
+    @cached(backend=shared_backend, namespace="a")
+    async def first(x: int) -> int:
+        return runs.bump()
+
+    @cached(backend=shared_backend, namespace="b")
+    async def second(x: int) -> int:
+        return runs.bump()
+
+    async def scenario() -> list[int]:
+        seen = [await first(1), await second(1)]
+        await first.cache_clear()
+        seen += [await second(1), await first(1)]
+        tier = getattr(shared_backend, "l2", shared_backend)
+        if isinstance(tier, RedisBackend):
+            await tier.aclose()
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 2, 2, 3]
+
+
+def test_cache_clear_of_a_method_clears_every_instance_and_only_that_method() -> None:
+    runs = Counter()
+    shared = MemoryBackend()
+
+    class Repo:
+        @cached(backend=shared)
+        def load(self, x: int) -> int:
+            return runs.bump()
+
+        @cached(backend=shared)
+        def count(self) -> int:
+            return runs.bump()
+
+    one, two = Repo(), Repo()
+    assert [one.load(1), two.load(1), one.count()] == [1, 2, 3]
+    one.load.cache_clear()
+    assert [one.count(), one.load(1), two.load(1)] == [3, 4, 5]

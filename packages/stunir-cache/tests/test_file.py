@@ -318,3 +318,25 @@ def test_behaves_like_a_dict(operations) -> None:
             else:
                 assert (key in cache) == (key in model)
         assert FileBackend(directory).get_many(list(model)) == model
+
+
+def test_delete_namespace_removes_that_namespace_only_whoever_wrote_it(tmp_path, clock) -> None:
+    cache = FileBackend(tmp_path, clock=clock)
+    other_process = FileBackend(tmp_path, clock=clock)
+    other_process.set_many({"users:1": "a", "users2:1": "b", "users": "c", "posts:(1)": "d"})
+    cache.set("users:" + "x" * 500, "long key")
+    cache.set("users:old", "e", ttl=5)
+    clock.advance(5)
+    (tmp_path / "ab").mkdir(exist_ok=True)
+    (tmp_path / "ab" / "short.entry").write_bytes(b"junk")  # shorter than a header: skipped
+    assert cache.delete_namespace("users") == 2
+    assert cache.get_many(["users:1", "users2:1", "users", "posts:(1)"]) == {
+        "users2:1": "b",
+        "users": "c",
+        "posts:(1)": "d",
+    }
+    stats = cache.stats()
+    assert (stats.deletes, stats.expirations) == (2, 1)
+    assert asyncio.run(cache.adelete_namespace("posts")) == 1
+    with pytest.raises(CacheConfigError, match="namespace"):
+        cache.delete_namespace("users:1")

@@ -257,3 +257,30 @@ def test_each_call_reads_the_clock_at_most_once(clock) -> None:
     cache.get("missing")
     cache.get_many(["a", "b", "c"])
     assert len(reads) == 4  # a miss of an absent key needs no clock
+
+
+def test_delete_namespace_removes_that_namespace_only(clock) -> None:
+    cache = MemoryBackend(clock=clock)
+    cache.set_many({"users:1": "a", "users:2": "b", "users2:1": "c", "posts:1": "d", "users": "e"})
+    cache.set(("users", (1,)), "f")
+    cache.set(("users2", (1,)), "g")
+    cache.set("users:old", "h", ttl=5)
+    clock.advance(5)
+    assert cache.delete_namespace("users") == 3  # the expired one is not counted
+    survivors = ["users2:1", "posts:1", "users", ("users2", (1,))]
+    assert cache.get_many([*survivors, "users:1", "users:2", ("users", (1,))]) == dict(
+        zip(survivors, "cdeg", strict=True)
+    )
+    stats = cache.stats()
+    assert (stats.deletes, stats.expirations, stats.size) == (3, 1, 4)
+    assert cache.delete_namespace("users") == 0
+    assert asyncio.run(cache.adelete_namespace("posts")) == 1
+
+
+@pytest.mark.parametrize("namespace", ["", "a:b", None, 7, b"users"])
+def test_a_bad_namespace_is_refused(namespace) -> None:
+    cache = MemoryBackend()
+    cache.set("a:b:c", 1)
+    with pytest.raises(CacheConfigError, match="namespace"):
+        cache.delete_namespace(namespace)
+    assert cache.get("a:b:c") == 1

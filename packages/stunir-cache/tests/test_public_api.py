@@ -53,6 +53,9 @@ class DictBackend(stunir.cache.LocalAsyncMixin):
     def delete(self, key) -> bool:
         return self.data.pop(key, stunir.cache.MISSING) is not stunir.cache.MISSING
 
+    def delete_namespace(self, namespace) -> int:
+        return self.delete_many([k for k in list(self.data) if k.startswith(namespace + ":")])
+
     def clear(self) -> None:
         self.data.clear()
 

@@ -189,3 +189,48 @@ def test_leases_admit_one_holder_until_released(redis_url) -> None:
     assert second.acquire_lease("report", ttl=10) is not None
     first.close()
     second.close()
+
+
+def test_delete_namespace_scans_only_that_namespace_in_batches(redis_url) -> None:
+    raw = redis.Redis.from_url(redis_url)
+    raw.set("users:1", b"another service, no prefix")
+    other_service = RedisBackend(redis_url, prefix="app[1]*:")
+    other_service.set("users:1", "theirs")
+    cache = RedisBackend(redis_url, prefix="app[1]*")  # a prefix of the other's prefix
+    cache.set_many({f"users:{i}": i for i in range(1200)})
+    cache.set_many({"users2:1": "b", "users": "c", "posts:1": "d"})
+    token = cache.acquire_lease("users:7", 30)
+    assert cache.delete_namespace("users") == 1200
+    assert cache.get_many(["users:0", "users2:1", "users", "posts:1"]) == {
+        "users2:1": "b",
+        "users": "c",
+        "posts:1": "d",
+    }
+    assert other_service.get("users:1") == "theirs"
+    assert raw.get("users:1") == b"another service, no prefix"
+    assert cache.acquire_lease("users:7", 30) is None  # a lease is left to its holder
+    assert token is not None
+    assert cache.stats().deletes == 1200
+    assert cache.delete_namespace("users") == 0
+    with pytest.raises(CacheConfigError, match="namespace"):
+        cache.delete_namespace("")
+
+    async def scenario() -> int:
+        removed = await cache.adelete_namespace("posts")
+        await cache.aclose()
+        return removed
+
+    assert asyncio.run(scenario()) == 1
+    assert cache.get("users2:1") == "b"
+    for closing in (raw, other_service, cache):
+        closing.close()
+
+
+def test_delete_namespace_while_redis_is_down_removes_nothing(redis_server_factory, clock):
+    server = redis_server_factory()
+    cache = RedisBackend(server.url, retry_after=5, clock=clock)
+    cache.set("users:1", 1)
+    server.stop()
+    assert cache.delete_namespace("users") == 0
+    assert cache.stats().errors == 1
+    cache.close()

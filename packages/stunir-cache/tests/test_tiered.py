@@ -219,11 +219,63 @@ def test_malformed_invalidation_messages_are_ignored_and_listening_goes_on(
         assert cache.invalidation is not None
         channel = cache.invalidation.channel  # type: ignore[attr-defined]
         cache.l1.set("k", 1)
-        for garbage in [b"not json", b"[]", b'{"origin": "x", "keys": [1, 2]}', b'{"keys": []}']:
-            raw.publish(channel, garbage)
+        garbage = [
+            b"not json",
+            b"[]",
+            b'{"origin": "x", "keys": [1, 2]}',
+            b'{"keys": []}',
+            b'{"origin": "x", "keys": null, "namespace": 5}',
+            b'{"origin": "x", "keys": ["k"], "namespace": "n"}',
+        ]
+        for message in garbage:
+            raw.publish(channel, message)
         raw.publish(channel, b'{"origin": "another process", "keys": ["k"]}')
         assert wait_until(lambda: "k" not in cache.l1)
-        assert caplog.text.count("malformed invalidation") == 4
+        assert caplog.text.count("malformed invalidation") == len(garbage)
     finally:
         raw.close()
         cache.close()
+
+
+def test_delete_namespace_empties_it_in_both_tiers(tmp_path) -> None:
+    cache = TieredCache(MemoryBackend(), FileBackend(tmp_path))
+    cache.set_many({"users:1": 1, "users:2": 2, "posts:1": 3})
+    cache.l1.delete("users:2")  # only in L2 now
+    assert cache.delete_namespace("users") == 2
+    for tier in (cache.l1, cache.l2):
+        assert "users:1" not in tier
+        assert "users:2" not in tier
+        assert tier.get("posts:1") == 3
+    assert asyncio.run(cache.adelete_namespace("posts")) == 1
+    assert "posts:1" not in cache.l1
+    assert "posts:1" not in cache.l2
+    with pytest.raises(CacheConfigError, match="namespace"):
+        cache.delete_namespace("")
+
+
+def test_delete_namespace_drops_other_instances_l1_copies_of_it_only(redis_url) -> None:
+    a = TieredCache(MemoryBackend(), RedisBackend(redis_url))
+    b = TieredCache(MemoryBackend(), RedisBackend(redis_url))
+
+    async def adelete(namespace: str) -> int:
+        removed = await a.adelete_namespace(namespace)
+        await a.l2.aclose()  # type: ignore[attr-defined]
+        return removed
+
+    try:
+        b.set_many({"users:1": 1, "posts:1": 2, "tags:1": 3})  # b's own writes fill its L1
+        assert b.l1.get_many(["users:1", "posts:1", "tags:1"]) == {
+            "users:1": 1,
+            "posts:1": 2,
+            "tags:1": 3,
+        }
+        assert a.delete_namespace("users") == 1
+        assert wait_until(lambda: "users:1" not in b.l1)
+        assert b.l1.get("posts:1") == 2
+        assert b.get("users:1", MISSING) is MISSING
+        assert asyncio.run(adelete("posts")) == 1
+        assert wait_until(lambda: "posts:1" not in b.l1)
+        assert b.l1.get("tags:1") == 3
+    finally:
+        a.close()
+        b.close()

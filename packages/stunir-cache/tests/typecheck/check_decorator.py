@@ -10,6 +10,7 @@ from typing_extensions import assert_type
 from stunir.cache import (
     MISSING,
     AsyncCachedFunction,
+    Backend,
     CachedFunction,
     CacheStats,
     FileBackend,
@@ -36,6 +37,7 @@ assert_type(expensive_computation.invalidate(3), bool)
 assert_type(expensive_computation.refresh(3), float)
 assert_type(expensive_computation.cache_key(3), Hashable)
 assert_type(expensive_computation.cache_info(), CacheStats)
+assert_type(expensive_computation.cache_clear(), None)
 expensive_computation("three")  # type: ignore[arg-type]
 expensive_computation(3, scale="x")  # type: ignore[arg-type]
 expensive_computation.invalidate(3, 4)  # type: ignore[call-arg]
@@ -65,6 +67,13 @@ assert_type(Repository.find(Repository(), 1), str)
 
 cache = TieredCache(l1=MemoryBackend(maxsize=100), l2=FileBackend(cache_dir=".cache"))
 assert_type(cache.get("k", MISSING), Any)
+assert_type(cache.delete_namespace("users"), int)
+assert_type(MemoryBackend().delete_namespace("users"), int)
+cache.delete_namespace(b"users")  # type: ignore[arg-type]
+
+
+async def clear_users(backend: Backend) -> int:
+    return backend.delete_namespace("users") + await backend.adelete_namespace("users")
 
 
 def triple(x: int) -> int:

@@ -159,7 +159,6 @@ def sync_wrapper(
 
     wrapper.invalidate = invalidate  # type: ignore[attr-defined]
     wrapper.refresh = refresh  # type: ignore[attr-defined]
-    wrapper.cache_clear = backend.clear  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -235,6 +234,5 @@ def async_wrapper(
 
     wrapper.invalidate = invalidate  # type: ignore[attr-defined]
     wrapper.refresh = refresh  # type: ignore[attr-defined]
-    wrapper.cache_clear = backend.aclear  # type: ignore[attr-defined]
     del enveloped  # the async path always unpacks: an await costs more than the check
     return cast(Callable[..., Any], wrapper)

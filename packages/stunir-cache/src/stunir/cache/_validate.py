@@ -50,6 +50,20 @@ def check_key(key: object) -> str:
     return key
 
 
+NAMESPACE_SEPARATOR = ":"
+"""Ends the namespace in a text key (``"users:(7)"``); a namespace never contains it, so the
+keys of one namespace never start like those of another."""
+
+
+def check_namespace(namespace: object) -> str:
+    """A non-empty str without ``:``: ``"users"`` may not clear the entries of ``"users:v2"``."""
+    if not isinstance(namespace, str) or not namespace or NAMESPACE_SEPARATOR in namespace:
+        raise CacheConfigError(
+            "namespace", namespace, "a non-empty str without ':' (':' ends the namespace in keys)"
+        )
+    return namespace
+
+
 def check_callable(value: object, name: str, expected: str) -> None:
     if not callable(value):
         raise CacheConfigError(name, value, expected)

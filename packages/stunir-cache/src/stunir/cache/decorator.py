@@ -11,7 +11,12 @@ from collections.abc import Callable, Coroutine, Hashable
 from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from stunir.cache._flow import Policy, async_wrapper, sync_wrapper
-from stunir.cache._validate import check_positive_number, check_ttl
+from stunir.cache._validate import (
+    NAMESPACE_SEPARATOR,
+    check_namespace,
+    check_positive_number,
+    check_ttl,
+)
 from stunir.cache.backend import Backend, Clock
 from stunir.cache.errors import CacheConfigError
 from stunir.cache.keys import (
@@ -153,8 +158,10 @@ def cached(
     """Cache a function's results in ``backend`` (a private ``MemoryBackend(maxsize=1024)``
     when omitted) for ``ttl`` seconds. ``@cached`` alone uses every default.
 
-    Keys are ``namespace`` (the function's module and qualified name by default) plus the
-    arguments, keyword order ignored; ``key`` replaces the argument part with your own.
+    Keys are ``namespace`` (the function's module and qualified name by default; no ``:``)
+    plus the arguments, keyword order ignored; ``key`` replaces the argument part with your
+    own. ``fn.cache_clear()`` removes this namespace's entries only, so functions can share
+    a backend.
     Exceptions are never cached, nor results for which ``unless(result)`` is true.
 
     Stampedes are stopped in layers: concurrent misses of one key compute once per process
@@ -171,8 +178,8 @@ def cached(
         raise CacheConfigError("key", key, "a function of the call's arguments")
     if unless is not None and not callable(unless):
         raise CacheConfigError("unless", unless, "a predicate on the result")
-    if namespace is not None and (not isinstance(cast(object, namespace), str) or not namespace):
-        raise CacheConfigError("namespace", namespace, "a non-empty str")
+    if namespace is not None:
+        namespace = check_namespace(namespace)
     ttl = check_ttl(ttl)
     stale_ttl = check_ttl(stale_ttl, "stale_ttl")
     if early_refresh is not None:
@@ -216,7 +223,7 @@ def _decorate(
     sleep: Callable[[float], None],
 ) -> Any:
     store: Backend = MemoryBackend(maxsize=1024) if backend is None else backend
-    name = namespace or f"{fn.__module__}.{getattr(fn, '__qualname__', repr(fn))}"
+    name = namespace or _default_namespace(fn)
     as_objects = isinstance(store, MemoryBackend)
     if key is not None:
         build_key = custom_key_builder(key, name, as_text=not as_objects)
@@ -243,9 +250,19 @@ def _decorate(
     )
     if inspect.iscoroutinefunction(fn):
         wrapper = async_wrapper(fn, policy, enveloped)
+
+        async def acache_clear() -> None:
+            await store.adelete_namespace(name)
+
+        wrapper.cache_clear = acache_clear  # type: ignore[attr-defined]
     else:
         fast_keys = name if as_objects and key is None else None
         wrapper = sync_wrapper(fn, policy, enveloped, sleep, fast_keys)
+
+        def cache_clear() -> None:
+            store.delete_namespace(name)
+
+        wrapper.cache_clear = cache_clear  # type: ignore[attr-defined]
     functools.update_wrapper(wrapper, fn)
     wrapper.backend = store  # type: ignore[attr-defined]
     wrapper.namespace = name  # type: ignore[attr-defined]
@@ -254,6 +271,12 @@ def _decorate(
     if _is_method(fn):
         return CachedMethod(wrapper)
     return wrapper
+
+
+def _default_namespace(fn: Callable[..., Any]) -> str:
+    """``module.qualname``; a ``:`` (only possible in the ``repr`` fallback) becomes ``_``."""
+    name = f"{fn.__module__}.{getattr(fn, '__qualname__', repr(fn))}"
+    return name.replace(NAMESPACE_SEPARATOR, "_")
 
 
 def _is_method(fn: Callable[..., Any]) -> bool:

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from stunir.cache._counters import Counters
-from stunir.cache._validate import check_callable, check_key, check_positive_int, check_ttl
+from stunir.cache._validate import (
+    NAMESPACE_SEPARATOR,
+    check_callable,
+    check_key,
+    check_namespace,
+    check_positive_int,
+    check_ttl,
+)
 from stunir.cache.backend import Clock, LocalAsyncMixin
 from stunir.cache.errors import CacheConfigError, SerializationError, UnsafeCacheDirectoryError
 from stunir.cache.serializers import JsonSerializer, Serializer
@@ -49,6 +56,17 @@ def _relative_path(key: str) -> str:
     """``/ab/cdef....entry`` for a key: a digest, so any string is a safe, fixed-length name."""
     digest = hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()
     return f"/{digest[:2]}/{digest[2:]}{_SUFFIX}"
+
+
+def _read_head(path: str, key_bytes: int) -> tuple[float, bytes] | None:
+    """An entry's expiry (0.0: never) and the first ``key_bytes`` bytes of its key, read
+    without its value; None for a file too short to hold a header. Raises ``OSError``."""
+    with open(path, "rb") as file:
+        data = file.read(_HEADER.size + key_bytes)
+    if len(data) < _HEADER.size:
+        return None
+    expires_at, key_len = _HEADER.unpack_from(data)[1:3]
+    return expires_at, data[_HEADER.size : _HEADER.size + min(key_len, key_bytes)]
 
 
 def _secure_directory(path: Path) -> None:
@@ -298,6 +316,32 @@ class FileBackend(LocalAsyncMixin):
     def delete_many(self, keys: Iterable[str]) -> int:
         return sum(self.delete(key) for key in keys)
 
+    def delete_namespace(self, namespace: str) -> int:
+        """Remove the entries whose key starts with ``namespace:``, written by any process.
+
+        File names are digests, so this reads the header and key of every entry (O(n), never
+        a value). Returns the live entries removed (counted as deletes; expired ones found on
+        the way are removed too and count as expirations).
+        """
+        prefix = (check_namespace(namespace) + NAMESPACE_SEPARATOR).encode("utf-8")
+        now = self._clock()
+        removed = expired = 0
+        for path in self._files():
+            if not path.endswith(_SUFFIX):
+                continue
+            try:
+                head = _read_head(path, len(prefix))
+            except OSError:
+                continue  # removed meanwhile by another process
+            if head is None or head[1] != prefix:
+                continue
+            if 0 < head[0] <= now:
+                expired += self._unlink(path)
+            else:
+                removed += self._unlink(path)
+        self._counters.add(deletes=removed, expirations=expired)
+        return removed
+
     def clear(self) -> None:
         """Remove every entry (and leftover temporary file) in the directory."""
         for path in self._files():
@@ -338,11 +382,10 @@ class FileBackend(LocalAsyncMixin):
                     if now - info.st_mtime > _STALE_TMP_SECONDS:
                         removed += self._unlink(path)
                     continue
-                with open(path, "rb") as file:
-                    head = file.read(_HEADER.size)
+                head = _read_head(path, 0)
             except OSError:
                 continue  # removed meanwhile by another process
-            if len(head) == _HEADER.size and 0 < _HEADER.unpack(head)[1] <= now:
+            if head is not None and 0 < head[0] <= now:
                 expired += self._unlink(path)
                 continue
             live.append((info.st_mtime, info.st_size, path))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
-InvalidationCallback = Callable[[Sequence[str] | None], None]
-"""Called with the keys another process changed, or None when everything must go."""
+
+class InvalidationCallback(Protocol):
+    """Called with the keys another process changed; with ``keys=None``, every key of
+    ``namespace`` must go, or everything when ``namespace`` is None too."""
+
+    def __call__(self, keys: Sequence[str] | None, namespace: str | None = None) -> None: ...
 
 
 class Invalidation(Protocol):
@@ -15,4 +19,6 @@ class Invalidation(Protocol):
     def start(self, callback: InvalidationCallback) -> None: ...
     def publish(self, keys: Sequence[str] | None) -> None: ...
     async def apublish(self, keys: Sequence[str] | None) -> None: ...
+    def publish_namespace(self, namespace: str) -> None: ...
+    async def apublish_namespace(self, namespace: str) -> None: ...
     def close(self) -> None: ...

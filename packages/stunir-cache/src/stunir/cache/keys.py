@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from stunir.cache._validate import NAMESPACE_SEPARATOR
 from stunir.cache.errors import CacheKeyError
 
 KeyBuilder = Callable[[tuple[Any, ...], dict[str, Any]], Hashable]
@@ -88,7 +89,7 @@ def string_key_builder(fn: Callable[..., Any], namespace: str) -> KeyBuilder:
             text += stable_repr(dict(named), namespace)
         if len(text) > _MAX_KEY_CHARS:
             text = "#" + hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
-        return f"{namespace}:{text}"
+        return f"{namespace}{NAMESPACE_SEPARATOR}{text}"
 
     return build
 
@@ -98,6 +99,6 @@ def custom_key_builder(key: Callable[..., Any], namespace: str, *, as_text: bool
 
     def build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable:
         made = key(*args, **kwargs)
-        return f"{namespace}:{made}" if as_text else (namespace, made)
+        return f"{namespace}{NAMESPACE_SEPARATOR}{made}" if as_text else (namespace, made)
 
     return build

@@ -10,7 +10,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Protocol
 
-from stunir.cache._validate import check_callable, check_positive_int, check_ttl
+from stunir.cache._validate import (
+    NAMESPACE_SEPARATOR,
+    check_callable,
+    check_namespace,
+    check_positive_int,
+    check_ttl,
+)
 from stunir.cache.backend import Clock, LocalAsyncMixin
 from stunir.cache.stats import CacheStats
 
@@ -163,6 +169,27 @@ class MemoryBackend(LocalAsyncMixin):
     def delete_many(self, keys: Iterable[Any]) -> int:
         with self._lock:
             return sum(self._delete(key) for key in keys)
+
+    def delete_namespace(self, namespace: str) -> int:
+        """Remove the entries of ``namespace``: str keys ``"namespace:..."`` and tuple keys
+        ``(namespace, ...)``. O(n) under the lock. Returns the live entries removed (counted
+        as deletes; expired ones found on the way count as expirations)."""
+        prefix = check_namespace(namespace) + NAMESPACE_SEPARATOR
+        with self._lock:
+            now = self._clock()
+            mine = [
+                (key, entry)
+                for key, entry in self._data.items()
+                if (type(key) is tuple and key and type(key[0]) is str and key[0] == namespace)
+                or (type(key) is str and key.startswith(prefix))
+            ]
+            removed = 0
+            for key, entry in mine:
+                if entry[1] is not None and entry[1] <= now:
+                    self._remove_expired(key, entry)
+                else:
+                    removed += self._delete(key)
+            return removed
 
     def clear(self) -> None:
         with self._lock:

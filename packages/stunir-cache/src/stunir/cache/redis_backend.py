@@ -18,7 +18,13 @@ from redis.retry import Retry
 
 from stunir.cache._breaker import OutageBreaker
 from stunir.cache._counters import Counters
-from stunir.cache._validate import check_key, check_positive_number, check_ttl
+from stunir.cache._validate import (
+    NAMESPACE_SEPARATOR,
+    check_key,
+    check_namespace,
+    check_positive_number,
+    check_ttl,
+)
 from stunir.cache.backend import Clock
 from stunir.cache.errors import CacheConfigError, SerializationError
 from stunir.cache.redis_invalidation import RedisInvalidation
@@ -29,6 +35,7 @@ logger = logging.getLogger("stunir.cache")
 
 _FAILURES = (redis.RedisError, OSError)
 _LEASE_MARK = "\x00lease:"
+_LEASE_MARK_BYTES = _LEASE_MARK.encode("utf-8")
 _BATCH = 500  # keys per SCAN page and per UNLINK
 T = TypeVar("T")
 # Delete the lease only if it still holds our token: an expired lease may belong to another host.
@@ -307,20 +314,32 @@ class RedisBackend:
             return 0
         return self._deleted(int(self._guarded(lambda: self.client.delete(*names), 0)))
 
+    def _namespace_pattern(self, namespace: str) -> str:
+        return _glob_escape(self.prefix + check_namespace(namespace) + NAMESPACE_SEPARATOR) + "*"
+
+    def delete_namespace(self, namespace: str) -> int:
+        """Remove the entries whose key starts with ``namespace:`` (SCAN over that pattern,
+        UNLINK in batches of 500; never KEYS or FLUSHDB). Leases are left to expire. Returns
+        the entries removed (0 while Redis is unavailable)."""
+        pattern = self._namespace_pattern(namespace)
+        return self._deleted(self._guarded(lambda: self._unlink_scan(pattern, leases=False), 0))
+
     def clear(self) -> None:
         """Remove every key under this backend's prefix (SCAN and UNLINK, never FLUSHDB)."""
+        self._guarded(lambda: self._unlink_scan(self._pattern, leases=True), 0)
 
-        def call() -> None:
-            batch: list[bytes] = []
-            for name in self.client.scan_iter(match=self._pattern, count=_BATCH):
+    def _unlink_scan(self, pattern: str, *, leases: bool) -> int:
+        client, removed = self.client, 0
+        batch: list[bytes] = []
+        for name in client.scan_iter(match=pattern, count=_BATCH):
+            if leases or not name.endswith(_LEASE_MARK_BYTES):
                 batch.append(name)
-                if len(batch) >= _BATCH:
-                    self.client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                self.client.unlink(*batch)
-
-        self._guarded(call, None)
+            if len(batch) >= _BATCH:
+                removed += client.unlink(*batch)
+                batch.clear()
+        if batch:
+            removed += client.unlink(*batch)
+        return removed
 
     def acquire_lease(self, key: str, ttl: float) -> str | None:
         """Try to become the one host that recomputes ``key``: a token, or None if another is.
@@ -392,19 +411,26 @@ class RedisBackend:
         removed = await self._aguarded(lambda: self.async_client().delete(*names), 0)
         return self._deleted(int(removed))
 
-    async def aclear(self) -> None:
-        async def call() -> None:
-            client = self.async_client()
-            batch: list[bytes] = []
-            async for name in client.scan_iter(match=self._pattern, count=_BATCH):
-                batch.append(name)
-                if len(batch) >= _BATCH:
-                    await client.unlink(*batch)
-                    batch.clear()
-            if batch:
-                await client.unlink(*batch)
+    async def adelete_namespace(self, namespace: str) -> int:
+        pattern = self._namespace_pattern(namespace)
+        removed = await self._aguarded(lambda: self._aunlink_scan(pattern, leases=False), 0)
+        return self._deleted(removed)
 
-        await self._aguarded(call, None)
+    async def aclear(self) -> None:
+        await self._aguarded(lambda: self._aunlink_scan(self._pattern, leases=True), 0)
+
+    async def _aunlink_scan(self, pattern: str, *, leases: bool) -> int:
+        client, removed = self.async_client(), 0
+        batch: list[bytes] = []
+        async for name in client.scan_iter(match=pattern, count=_BATCH):
+            if leases or not name.endswith(_LEASE_MARK_BYTES):
+                batch.append(name)
+            if len(batch) >= _BATCH:
+                removed += await client.unlink(*batch)
+                batch.clear()
+        if batch:
+            removed += await client.unlink(*batch)
+        return removed
 
     async def aacquire_lease(self, key: str, ttl: float) -> str | None:
         token = uuid.uuid4().hex

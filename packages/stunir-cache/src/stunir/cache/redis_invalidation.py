@@ -52,25 +52,41 @@ class RedisInvalidation:
     def __repr__(self) -> str:
         return f"RedisInvalidation(channel={self.channel!r}, origin={self.origin!r})"
 
-    def _message(self, keys: Sequence[str] | None) -> str:
-        return json.dumps({"origin": self.origin, "keys": None if keys is None else list(keys)})
+    def _message(self, keys: Sequence[str] | None, namespace: str | None = None) -> str:
+        message = {"origin": self.origin, "keys": None if keys is None else list(keys)}
+        if namespace is not None:
+            message["namespace"] = namespace
+        return json.dumps(message)
 
     def publish(self, keys: Sequence[str] | None) -> None:
+        self._send(self._message(keys))
+
+    async def apublish(self, keys: Sequence[str] | None) -> None:
+        await self._asend(self._message(keys))
+
+    def publish_namespace(self, namespace: str) -> None:
+        """Tell the other processes to drop every key of ``namespace``."""
+        self._send(self._message(None, namespace))
+
+    async def apublish_namespace(self, namespace: str) -> None:
+        await self._asend(self._message(None, namespace))
+
+    def _send(self, message: str) -> None:
         if self._breaker is not None and self._breaker.is_open():
             return
         try:
-            self._client.publish(self.channel, self._message(keys))
+            self._client.publish(self.channel, message)
         except _FAILURES as exc:
             self._publish_failed(exc)
 
-    async def apublish(self, keys: Sequence[str] | None) -> None:
+    async def _asend(self, message: str) -> None:
         if self._async_client is None:
-            self.publish(keys)
+            self._send(message)
             return
         if self._breaker is not None and self._breaker.is_open():
             return
         try:
-            await self._async_client().publish(self.channel, self._message(keys))
+            await self._async_client().publish(self.channel, message)
         except _FAILURES as exc:
             self._publish_failed(exc)
 
@@ -128,21 +144,22 @@ class RedisInvalidation:
         try:
             message = json.loads(data)
             origin, keys = message["origin"], message["keys"]
-        except (ValueError, TypeError, KeyError):
+            namespace = message.get("namespace")
+        except (ValueError, TypeError, KeyError, AttributeError):
             logger.warning("stunir.cache: ignoring a malformed invalidation message %r", data)
             return
         if origin == self.origin:
             return
-        if keys is not None and not (
-            isinstance(keys, list) and all(isinstance(k, str) for k in keys)
-        ):
+        keys_ok = keys is None or (isinstance(keys, list) and all(isinstance(k, str) for k in keys))
+        namespace_ok = namespace is None or (isinstance(namespace, str) and keys is None)
+        if not (keys_ok and namespace_ok):
             logger.warning("stunir.cache: ignoring a malformed invalidation message %r", data)
             return
-        self._deliver(keys)
+        self._deliver(keys, namespace)
 
-    def _deliver(self, keys: Sequence[str] | None) -> None:
+    def _deliver(self, keys: Sequence[str] | None, namespace: str | None = None) -> None:
         assert self._callback is not None
         try:
-            self._callback(keys)
+            self._callback(keys, namespace)
         except Exception:
             logger.exception("stunir.cache: applying an invalidation failed")

@@ -52,9 +52,11 @@ class TieredCache:
         if self.invalidation is not None:
             self.invalidation.close()
 
-    def _invalidated(self, keys: Sequence[str] | None) -> None:
+    def _invalidated(self, keys: Sequence[str] | None, namespace: str | None = None) -> None:
         self._generation += 1
-        if keys is None:
+        if namespace is not None:
+            self.l1.delete_namespace(namespace)
+        elif keys is None:
             self.l1.clear()
         else:
             self.l1.delete_many(keys)
@@ -137,6 +139,14 @@ class TieredCache:
         removed = self.l2.delete_many(wanted)
         removed = max(removed, self.l1.delete_many(wanted))
         self._publish(wanted)
+        return removed
+
+    def delete_namespace(self, namespace: str) -> int:
+        """Remove the entries of ``namespace`` from both tiers, and from other processes' L1."""
+        removed = self.l2.delete_namespace(namespace)
+        removed = max(removed, self.l1.delete_namespace(namespace))
+        if self.invalidation is not None:
+            self.invalidation.publish_namespace(namespace)
         return removed
 
     def clear(self) -> None:
@@ -222,6 +232,13 @@ class TieredCache:
         removed = max(removed, await self.l1.adelete_many(wanted))
         if self.invalidation is not None:
             await self.invalidation.apublish(wanted)
+        return removed
+
+    async def adelete_namespace(self, namespace: str) -> int:
+        removed = await self.l2.adelete_namespace(namespace)
+        removed = max(removed, await self.l1.adelete_namespace(namespace))
+        if self.invalidation is not None:
+            await self.invalidation.apublish_namespace(namespace)
         return removed
 
     async def aclear(self) -> None:
