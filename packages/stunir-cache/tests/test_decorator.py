@@ -480,7 +480,9 @@ def test_redis_lease_lets_one_host_compute(redis_url) -> None:
 
 def test_async_redis_lease_and_cache(redis_url) -> None:
     runs = Counter()
-    backend = RedisBackend(redis_url)
+    # A generous timeout: on a loaded CI machine one slow reply would open the outage breaker
+    # and every caller would compute, which is right for production but not what this tests.
+    backend = RedisBackend(redis_url, socket_timeout=5.0)
 
     @cached(backend=backend, ttl=60)
     async def fetch(x: int) -> dict[str, int]:
