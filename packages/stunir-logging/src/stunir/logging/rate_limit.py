@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import heapq
 import logging
+import math
 import threading
 import time
 import weakref
@@ -88,6 +89,7 @@ class RateLimitFilter(logging.Filter):
         self._windows: dict[_Key, _Window] = {}
         # Windows with suppressions, by end time: (end, sequence, window, pending).
         self._due: list[tuple[float, int, _Window, _Pending]] = []
+        self._next_due = math.inf  # end of the earliest window in _due
         self._sequence = 0
         self._flusher: _ShutdownFlush | None = None
         self._passed = 0
@@ -107,8 +109,7 @@ class RateLimitFilter(logging.Filter):
             key = (record.name, repr(template))
         now = self._clock()
         with self._lock:
-            due = self._due
-            closed = self._take_closed(now) if due and due[0][0] <= now else None
+            closed = self._take_closed(now) if now >= self._next_due else None
             window = self._windows.get(key)
             if window is None or now >= window.end:
                 self._windows[key] = _Window(now + self.per_seconds, 1)
@@ -139,6 +140,7 @@ class RateLimitFilter(logging.Filter):
             if len(self._due) > 2 * self.max_keys:  # drop entries already summed up
                 self._due = [entry for entry in self._due if entry[2].pending is entry[3]]
                 heapq.heapify(self._due)
+            self._next_due = self._due[0][0]
             if self._flusher is None:
                 # Created after the handlers that exist now, so logging.shutdown(), which
                 # closes the newest handlers first, reaches it before theirs.
@@ -157,6 +159,7 @@ class RateLimitFilter(logging.Filter):
             if window.pending is pending:
                 window.pending = None
                 closed.append(pending)
+        self._next_due = due[0][0] if due else math.inf
         return closed
 
     def _evict(self, now: float, closed: list[_Pending] | None) -> list[_Pending] | None:
@@ -215,6 +218,7 @@ class RateLimitFilter(logging.Filter):
             for _, _, window, _ in self._due:
                 window.pending = None
             self._due = []
+            self._next_due = math.inf
         if closed:
             self._emit(closed)
 
