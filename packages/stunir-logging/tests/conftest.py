@@ -21,12 +21,20 @@ def _is_pytests(handler: logging.Handler) -> bool:
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    """Every test leaves the root logger, logger levels and warnings capture as it found them."""
+    """Every test leaves the root logger, loggers (levels, handlers, filters) and warnings
+    capture as it found them."""
     root = logging.getLogger()
     handlers = [handler for handler in root.handlers if not _is_pytests(handler)]
     level = root.level
+    root_filters = list(root.filters)
     loggers = {
-        name: (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+        name: (
+            logger.level,
+            list(logger.handlers),
+            list(logger.filters),
+            logger.propagate,
+            logger.disabled,
+        )
         for name, logger in logging.root.manager.loggerDict.items()
         if isinstance(logger, logging.Logger)
     }
@@ -41,6 +49,7 @@ def restore_logging() -> Iterator[None]:
         if handler not in root.handlers:
             root.addHandler(handler)
     root.setLevel(level)
+    root.filters[:] = root_filters
     for name, logger in list(logging.root.manager.loggerDict.items()):
         if not isinstance(logger, logging.Logger):
             continue
@@ -48,10 +57,17 @@ def restore_logging() -> Iterator[None]:
         if saved is None:
             logger.setLevel(logging.NOTSET)
             logger.handlers.clear()
+            logger.filters.clear()
             logger.propagate = True
             logger.disabled = False
         else:
-            logger.level, logger.handlers[:], logger.propagate, logger.disabled = saved
+            (
+                logger.level,
+                logger.handlers[:],
+                logger.filters[:],
+                logger.propagate,
+                logger.disabled,
+            ) = saved
     logging.root.manager._clear_cache()
     assert warnings.showwarning is showwarning
 

@@ -64,5 +64,7 @@ assert_type(AsyncHandler([logging.NullHandler()]).stats(), AsyncHandlerStats)
 assert_type(RotatingFileHandler("app.log").stats(), RotationStats)
 assert_type(SamplingFilter(0.5).stats(), SamplingStats)
 assert_type(RateLimitFilter(5).stats(), RateLimitStats)
+assert_type(RateLimitFilter(5, always_level="ERROR").flush(), None)
+assert_type(RateLimitFilter(5).stats().summaries, int)
 assert_type(JSONFormatter(fields="ecs").format(logging.makeLogRecord({})), str)
 AsyncHandler([logging.NullHandler()], overflow="spill")  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from stunir.logging.canonical import canonical_dumps
 from stunir.logging.escaping import escape_controls
-from stunir.logging.records import SUPPRESSED_ATTR, exception_fields, message_of, record_fields
+from stunir.logging.records import exception_fields, message_of, record_fields
 from stunir.logging.redact_option import RedactOption, make_redactor
 from stunir.logging.redaction import REDACTED
 from stunir.logging.terminal import ColorMode, should_color
@@ -85,10 +85,6 @@ class ColoredFormatter(logging.Formatter):
             parts.append(f"{level:<8}")
             parts.append(escape_controls(record.name) + ":")
         parts.append(escape_controls(message))
-        suppressed = record.__dict__.get(SUPPRESSED_ATTR)
-        if suppressed and fields.get("suppressed") == suppressed:
-            del fields["suppressed"]
-            parts.append(f"(suppressed {suppressed} similar messages)")
         for key, value in fields.items():
             text = escape_controls(_value_text(value))
             name = escape_controls(key)

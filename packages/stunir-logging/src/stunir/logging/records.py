@@ -18,7 +18,6 @@ __all__ = [
     "CONTEXT_ATTR",
     "FIELDS_ATTR",
     "RESERVED_ATTRS",
-    "SUPPRESSED_ATTR",
     "TEMPLATE_ATTR",
     "exception_fields",
     "message_of",
@@ -27,9 +26,8 @@ __all__ = [
 
 FIELDS_ATTR = "stunir_fields"
 CONTEXT_ATTR = "stunir_context"
-SUPPRESSED_ATTR = "stunir_suppressed"
 TEMPLATE_ATTR = "stunir_template"
-_OURS = frozenset({FIELDS_ATTR, CONTEXT_ATTR, SUPPRESSED_ATTR, TEMPLATE_ATTR})
+_OURS = frozenset({FIELDS_ATTR, CONTEXT_ATTR, TEMPLATE_ATTR})
 RESERVED_ATTRS = frozenset(
     {*vars(logging.makeLogRecord({})), "message", "asctime", "taskName", "stack_info"}
 )
@@ -69,9 +67,6 @@ def record_fields(
             merged[key] = attributes[key]
         if fields:
             merged.update(fields)
-    suppressed = attributes.get(SUPPRESSED_ATTR)
-    if suppressed:
-        merged["suppressed"] = suppressed
     if not reserved.isdisjoint(merged):
         merged = _rename(merged, reserved)
     return merged
