@@ -25,7 +25,7 @@ class Result:
     case: str
     implementation: str
     median_ns: float
-    ours_faster_by: float | None  # peer median / our median; None on our own row
+    ours_faster_by: float | None  # median of paired rounds, peer time / ours; None: our row
     target_ns: float | None = None  # our budget for the case, when the issue sets one
 
 
